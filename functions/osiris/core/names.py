@@ -1,0 +1,78 @@
+"""Kubernetes name rules (DNS-1123), checked before any name becomes part of a key.
+
+A name that passes these checks contains only ``[a-z0-9.-]``, never ``/`` and never
+``_``; the key layout relies on both facts (``/`` separates levels, ``_`` separates
+fields of an index entry), so no validated name can escape its prefix or be mistaken
+for another field.
+"""
+
+from __future__ import annotations
+
+import re
+
+DNS1123_LABEL_MAX = 63
+DNS1123_SUBDOMAIN_MAX = 253
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
+
+
+def is_label(value: str) -> bool:
+    return len(value) <= DNS1123_LABEL_MAX and _LABEL.fullmatch(value) is not None
+
+
+def is_subdomain(value: str) -> bool:
+    return len(value) <= DNS1123_SUBDOMAIN_MAX and _SUBDOMAIN.fullmatch(value) is not None
+
+
+def validate_label(value: str, what: str = "name") -> str:
+    """A namespace or cluster name: a DNS-1123 label."""
+    if not is_label(value):
+        raise ValueError(
+            f"{what} must be a DNS-1123 label (at most 63 characters of a-z, 0-9 and '-', "
+            "starting and ending with a letter or digit)"
+        )
+    return value
+
+
+def validate_subdomain(value: str, what: str = "name") -> str:
+    """A Build or BuildConfig name: a DNS-1123 subdomain."""
+    if not is_subdomain(value):
+        raise ValueError(
+            f"{what} must be a DNS-1123 subdomain (at most 253 characters of a-z, 0-9, '-' "
+            "and '.', each part starting and ending with a letter or digit)"
+        )
+    return value
+
+
+def validate_uid(value: str) -> str:
+    if _UID.fullmatch(value) is None:
+        raise ValueError("uid must be a lower-case RFC 4122 UUID")
+    return value
+
+
+def validate_commit(value: str, *, allow_prefix: bool = False) -> str:
+    """A git commit id (sha1 or sha256) in lower-case hex; a prefix needs 7 characters."""
+    lowered = value.lower()
+    if _COMMIT.fullmatch(lowered) is None or (not allow_prefix and len(lowered) not in (40, 64)):
+        wanted = "at least 7" if allow_prefix else "40 or 64"
+        raise ValueError(f"commit must be {wanted} hexadecimal characters")
+    return lowered
+
+
+def validate_prefix(value: str) -> str:
+    """The bucket prefix: '/'-separated segments of safe characters, no '.' or '..'."""
+    stripped = value.strip("/")
+    segments = stripped.split("/")
+    if not stripped or len(stripped) > 200:
+        raise ValueError("prefix must be 1-200 characters")
+    for segment in segments:
+        if _PREFIX_SEGMENT.fullmatch(segment) is None or segment in {".", ".."}:
+            raise ValueError(
+                f"prefix segment {segment!r} may only hold letters, digits, '.', '_' and '-' "
+                "and must start with a letter or digit"
+            )
+    return stripped

@@ -88,7 +88,7 @@ class LookupConfig:
 
 @dataclass(frozen=True)
 class Variable:
-    """One environment variable osiris reads; the README table and the manifests' tests use these."""
+    """One environment variable osiris reads (the README table and manifest tests use it)."""
 
     name: str
     functions: frozenset[str]
@@ -101,19 +101,40 @@ _ARCHIVE = frozenset({"archive"})
 _LOOKUP = frozenset({"lookup"})
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("OSIRIS_STORAGE_URL", _BOTH, "s3://$BUCKET_NAME",
-             "s3://<bucket> for S3/Ceph, or file:///<dir> for a local directory"),
+    Variable(
+        "OSIRIS_STORAGE_URL",
+        _BOTH,
+        "s3://$BUCKET_NAME",
+        "s3://<bucket> for S3/Ceph, or file:///<dir> for a local directory",
+    ),
     Variable("OSIRIS_PREFIX", _BOTH, "osiris", "key prefix inside the bucket"),
-    Variable("OSIRIS_CLUSTER", _BOTH, "default",
-             "cluster name in the key layout (DNS-1123 label); several clusters share a bucket"),
-    Variable("OSIRIS_S3_ENDPOINT", _BOTH, "from BUCKET_HOST/BUCKET_PORT, else AWS",
-             "S3 endpoint URL, e.g. https://rgw.example:443"),
-    Variable("BUCKET_NAME", _BOTH, "", "ObjectBucketClaim: bucket (used when OSIRIS_STORAGE_URL is unset)"),
+    Variable(
+        "OSIRIS_CLUSTER",
+        _BOTH,
+        "default",
+        "cluster name in the key layout (DNS-1123 label); several clusters share a bucket",
+    ),
+    Variable(
+        "OSIRIS_S3_ENDPOINT",
+        _BOTH,
+        "from BUCKET_HOST/BUCKET_PORT, else AWS",
+        "S3 endpoint URL, e.g. https://rgw.example:443",
+    ),
+    Variable(
+        "BUCKET_NAME",
+        _BOTH,
+        "",
+        "ObjectBucketClaim: bucket (used when OSIRIS_STORAGE_URL is unset)",
+    ),
     Variable("BUCKET_HOST", _BOTH, "", "ObjectBucketClaim: S3 host"),
     Variable("BUCKET_PORT", _BOTH, "443", "ObjectBucketClaim: S3 port (443 means HTTPS)"),
     Variable("BUCKET_REGION", _BOTH, "", "ObjectBucketClaim: region (empty with Ceph RGW)"),
-    Variable("OSIRIS_S3_SCHEME", _BOTH, "https on port 443, else http",
-             "scheme for BUCKET_HOST/BUCKET_PORT"),
+    Variable(
+        "OSIRIS_S3_SCHEME",
+        _BOTH,
+        "https on port 443, else http",
+        "scheme for BUCKET_HOST/BUCKET_PORT",
+    ),
     Variable("AWS_ACCESS_KEY_ID", _BOTH, "(required for S3)", "S3 access key"),
     Variable("AWS_SECRET_ACCESS_KEY", _BOTH, "(required for S3)", "S3 secret key"),
     Variable("OSIRIS_S3_REGION", _BOTH, "BUCKET_REGION or us-east-1", "S3 signing region"),
@@ -122,12 +143,22 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("OSIRIS_LOG_LEVEL", _BOTH, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Variable("OSIRIS_PART_SIZE_MB", _ARCHIVE, "8", "multipart part size in MiB (5-512)"),
     Variable("OSIRIS_GZIP_LEVEL", _ARCHIVE, "1", "gzip level 1-9 (1 keeps up with the network)"),
-    Variable("OSIRIS_COMPRESS_WORKERS", _ARCHIVE, "2", "threads compressing log blocks in parallel"),
+    Variable(
+        "OSIRIS_COMPRESS_WORKERS", _ARCHIVE, "2", "threads compressing log blocks in parallel"
+    ),
     Variable("OSIRIS_UPLOAD_CONCURRENCY", _ARCHIVE, "2", "multipart parts uploaded at once"),
-    Variable("OSIRIS_LOG_READ_TIMEOUT", _ARCHIVE, "60",
-             "seconds a log stream may stall before the attempt is retried"),
-    Variable("OSIRIS_AUTH", _LOOKUP, "openshift",
-             "openshift (TokenReview + SubjectAccessReview) or none (local runs only)"),
+    Variable(
+        "OSIRIS_LOG_READ_TIMEOUT",
+        _ARCHIVE,
+        "60",
+        "seconds a log stream may stall before the attempt is retried",
+    ),
+    Variable(
+        "OSIRIS_AUTH",
+        _LOOKUP,
+        "openshift",
+        "openshift (TokenReview + SubjectAccessReview) or none (local runs only)",
+    ),
     Variable("OSIRIS_AUTH_CACHE_TTL", _LOOKUP, "10", "seconds an access decision is cached"),
 )
 
@@ -211,9 +242,7 @@ def _s3_endpoint(env: _Env) -> str | None:
     if explicit is not None:
         parts = urlsplit(explicit)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ConfigError(
-                f"OSIRIS_S3_ENDPOINT={explicit!r} must be an http:// or https:// URL"
-            )
+            raise ConfigError(f"OSIRIS_S3_ENDPOINT={explicit!r} must be an http:// or https:// URL")
         return explicit.rstrip("/")
     host = env.get("BUCKET_HOST")
     if host is None:
@@ -257,7 +286,9 @@ def load_storage_config(environ: Mapping[str, str]) -> StorageConfig:
         )
     s3 = S3Settings(
         bucket=bucket,
-        access_key_id=env.require("AWS_ACCESS_KEY_ID", "the S3 access key (an OBC's Secret has it)"),
+        access_key_id=env.require(
+            "AWS_ACCESS_KEY_ID", "the S3 access key (an OBC's Secret has it)"
+        ),
         secret_access_key=env.require(
             "AWS_SECRET_ACCESS_KEY", "the S3 secret key (an OBC's Secret has it)"
         ),

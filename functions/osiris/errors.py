@@ -57,6 +57,15 @@ class NotFoundError(PermanentError):
     """The thing asked for does not exist (in the cluster or in the bucket)."""
 
 
+class ApiRejectedError(PermanentError):
+    """The cluster API refused a request for good (a 4xx other than 404 and 429)."""
+
+    def __init__(self, message: str, code: int, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
 class PreconditionFailedError(PermanentError):
     """A conditional write lost: somebody else wrote the object first."""
 

@@ -48,9 +48,9 @@ def validate_subdomain(value: str, what: str = "name") -> str:
     return value
 
 
-def validate_uid(value: str) -> str:
+def validate_uid(value: str, what: str = "uid") -> str:
     if _UID.fullmatch(value) is None:
-        raise ValueError("uid must be a lower-case RFC 4122 UUID")
+        raise ValueError(f"{what} must be a lower-case RFC 4122 UUID")
     return value
 
 

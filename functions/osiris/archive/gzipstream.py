@@ -1,0 +1,114 @@
+"""Parallel gzip of a stream into one standard gzip member, in bounded memory.
+
+The method is pigz's: the input is cut into fixed-size blocks, each block is deflated
+on its own (zlib releases the GIL, so blocks compress on several cores at once) with
+the previous block's last 32 KiB as its dictionary, and ends with a sync flush so the
+pieces concatenate into a single deflate stream. A final empty block closes it. The
+CRC-32 and length of the whole input go into the trailer.
+
+The output is deterministic: the same bytes in give the same bytes out, whatever the
+read sizes of the source, so redelivered events rewrite identical objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+BLOCK_SIZE = 1024 * 1024
+WINDOW = 32 * 1024
+# mtime 0 and OS 255 ("unknown") keep the header independent of time and platform.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_FINAL_EMPTY_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+
+
+@dataclass
+class StreamDigest:
+    """What was read: size, CRC-32, SHA-256 and line count of the raw bytes."""
+
+    raw_bytes: int = 0
+    crc32: int = 0
+    lines: int = 0
+    last_byte: int = -1
+    _sha256: hashlib._Hash | None = None
+
+    def __post_init__(self) -> None:
+        self._sha256 = hashlib.sha256()
+
+    def update(self, data: bytes) -> None:
+        self.raw_bytes += len(data)
+        self.crc32 = zlib.crc32(data, self.crc32)
+        assert self._sha256 is not None
+        self._sha256.update(data)
+        self.lines += data.count(b"\n")
+        self.last_byte = data[-1]
+
+    @property
+    def sha256(self) -> str:
+        assert self._sha256 is not None
+        return self._sha256.hexdigest()
+
+    @property
+    def line_count(self) -> int:
+        """Lines as a reader sees them: a last line without a newline still counts."""
+        unterminated = self.raw_bytes > 0 and self.last_byte != ord("\n")
+        return self.lines + int(unterminated)
+
+
+def _deflate_block(block: bytes, dictionary: bytes, level: int) -> bytes:
+    if dictionary:
+        compressor = zlib.compressobj(
+            level, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, dictionary
+        )
+    else:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(block) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
+    """Re-cut a stream of arbitrary chunks into blocks of exactly ``size`` (the last shorter)."""
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        while len(pending) >= size:
+            yield bytes(pending[:size])
+            del pending[:size]
+    if pending:
+        yield bytes(pending)
+
+
+def gzip_stream(
+    chunks: Iterable[bytes],
+    digest: StreamDigest,
+    *,
+    level: int = 1,
+    workers: int = 2,
+    block_size: int = BLOCK_SIZE,
+) -> Iterator[bytes]:
+    """Yield the gzip encoding of ``chunks``, compressing up to ``workers`` blocks at once.
+
+    At most ``2 * workers`` raw blocks are held, so memory does not depend on the
+    length of the stream.
+    """
+    yield GZIP_HEADER
+    in_flight: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip") as pool:
+        try:
+            dictionary = b""
+            for block in reblock(chunks, block_size):
+                digest.update(block)
+                in_flight.append(pool.submit(_deflate_block, block, dictionary, level))
+                dictionary = block[-WINDOW:]
+                if len(in_flight) >= 2 * workers:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
+        finally:
+            for future in in_flight:
+                future.cancel()
+    yield _FINAL_EMPTY_BLOCK + struct.pack("<II", digest.crc32, digest.raw_bytes & 0xFFFFFFFF)

@@ -1,0 +1,278 @@
+"""The key layout: the bucket is the index.
+
+Writer (archive) and reader (lookup) share these pure functions; ``docs/key-layout.md``
+explains the design. Everything lives under ``<prefix>/v1/<cluster>/``::
+
+    builds/<ns>/<name>/<uid>/log.gz        the log, gzip (Content-Encoding: gzip)
+    builds/<ns>/<name>/<uid>/build.json    the metadata document, written last
+    index/ns/<ns>/<entry>                  one empty object per build, newest first
+    index/bc/<ns>/<bc>/<entry>             the same entry under its BuildConfig
+    index/commit/<sha>/<ns>/<entry>        the same entry under its git commit
+
+An ``<entry>`` is one path segment whose fields are joined by ``_`` (a character no
+DNS-1123 name can hold)::
+
+    <inverted created>_<name>_<phase>_<number>_<bc>_<started>_<completed>_<log bytes>_<uid>
+
+``inverted created`` is ``9999999999 - creation time in epoch seconds``, zero-padded, so
+a plain ascending listing returns the newest build first, and a list view needs nothing
+but the listing: phase, times and log size are in the key. Absent values are ``-``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from osiris.core.names import (
+    is_label,
+    is_subdomain,
+    validate_commit,
+    validate_label,
+    validate_prefix,
+    validate_subdomain,
+    validate_uid,
+)
+from osiris.errors import InvalidKeyError, InvalidNameError
+
+LAYOUT_VERSION = "v1"
+LOG_OBJECT = "log.gz"
+METADATA_OBJECT = "build.json"
+TIME_CEILING = 9_999_999_999  # epoch seconds: year 2286
+TERMINAL_PHASES = ("Complete", "Failed", "Error", "Cancelled")
+_ABSENT = "-"
+_FIELDS = 9
+
+
+def _check(validator: Callable[[str, str], str], value: str, what: str) -> str:
+    try:
+        return validator(value, what)
+    except ValueError as exc:
+        raise InvalidNameError(f"invalid {what}: {exc}") from None
+
+
+def namespace_name(value: str) -> str:
+    return _check(validate_label, value, "namespace")
+
+
+def build_name(value: str) -> str:
+    return _check(validate_subdomain, value, "build name")
+
+
+def buildconfig_name(value: str) -> str:
+    return _check(validate_subdomain, value, "BuildConfig name")
+
+
+def uid(value: str) -> str:
+    return _check(validate_uid, value, "uid")
+
+
+def invert_time(epoch_seconds: int) -> str:
+    if not 0 <= epoch_seconds <= TIME_CEILING:
+        raise InvalidKeyError(f"timestamp {epoch_seconds} is outside the key layout's range")
+    return f"{TIME_CEILING - epoch_seconds:010d}"
+
+
+def revert_time(inverted: str) -> int:
+    if len(inverted) != 10 or not inverted.isdigit():
+        raise InvalidKeyError(f"{inverted!r} is not an inverted timestamp")
+    return TIME_CEILING - int(inverted)
+
+
+@dataclass(frozen=True, order=True)
+class BuildRef:
+    """Identifies one archived build: a name can be reused, the uid cannot."""
+
+    namespace: str
+    name: str
+    uid: str
+
+    def __post_init__(self) -> None:
+        namespace_name(self.namespace)
+        build_name(self.name)
+        uid(self.uid)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """Everything a list view shows about a build, carried in one key segment."""
+
+    created: int
+    name: str
+    phase: str
+    uid: str
+    number: int | None = None
+    buildconfig: str | None = None
+    started: int | None = None
+    completed: int | None = None
+    log_bytes: int | None = None  # None: the log could not be archived
+
+    def __post_init__(self) -> None:
+        build_name(self.name)
+        uid(self.uid)
+        if self.buildconfig is not None:
+            buildconfig_name(self.buildconfig)
+        if self.phase not in TERMINAL_PHASES:
+            raise InvalidKeyError(f"phase {self.phase!r} is not a terminal build phase")
+        for field_name in ("number", "started", "completed", "log_bytes"):
+            value = getattr(self, field_name)
+            if value is not None and value < 0:
+                raise InvalidKeyError(f"{field_name} must not be negative")
+        invert_time(self.created)
+
+    @property
+    def duration(self) -> int | None:
+        if self.started is None or self.completed is None:
+            return None
+        return max(0, self.completed - self.started)
+
+    def encode(self) -> str:
+        def opt(value: object | None) -> str:
+            return _ABSENT if value is None else str(value)
+
+        return "_".join(
+            (
+                invert_time(self.created),
+                self.name,
+                self.phase,
+                opt(self.number),
+                opt(self.buildconfig),
+                opt(self.started),
+                opt(self.completed),
+                opt(self.log_bytes),
+                self.uid,
+            )
+        )
+
+    @classmethod
+    def decode(cls, segment: str) -> IndexEntry:
+        fields = segment.split("_")
+        if len(fields) != _FIELDS:
+            raise InvalidKeyError(f"index entry {segment[:120]!r} has {len(fields)} fields")
+        inverted, name, phase, number, bc, started, completed, log_bytes, build_uid = fields
+
+        def opt_int(value: str) -> int | None:
+            if value == _ABSENT:
+                return None
+            if not value.isdigit():
+                raise InvalidKeyError(f"index entry field {value[:40]!r} is not a number")
+            return int(value)
+
+        return cls(
+            created=revert_time(inverted),
+            name=name,
+            phase=phase,
+            uid=build_uid,
+            number=opt_int(number),
+            buildconfig=None if bc == _ABSENT else bc,
+            started=opt_int(started),
+            completed=opt_int(completed),
+            log_bytes=opt_int(log_bytes),
+        )
+
+
+@dataclass(frozen=True)
+class KeyLayout:
+    """Builds and parses every key of one cluster under one prefix."""
+
+    prefix: str
+    cluster: str
+
+    def __post_init__(self) -> None:
+        try:
+            validate_prefix(self.prefix)
+            validate_label(self.cluster, "cluster")
+        except ValueError as exc:
+            raise InvalidNameError(str(exc)) from None
+
+    @property
+    def root(self) -> str:
+        return f"{self.prefix.strip('/')}/{LAYOUT_VERSION}/{self.cluster}/"
+
+    @staticmethod
+    def clusters_prefix(prefix: str) -> str:
+        """Delimiter-list this to learn which clusters share the bucket."""
+        return f"{prefix.strip('/')}/{LAYOUT_VERSION}/"
+
+    # -- objects of one build
+    def build_prefix(self, namespace: str, name: str) -> str:
+        """All archived incarnations (uids) of one build name."""
+        return f"{self.root}builds/{namespace_name(namespace)}/{build_name(name)}/"
+
+    def object_prefix(self, ref: BuildRef) -> str:
+        return f"{self.build_prefix(ref.namespace, ref.name)}{ref.uid}/"
+
+    def log_key(self, ref: BuildRef) -> str:
+        return self.object_prefix(ref) + LOG_OBJECT
+
+    def metadata_key(self, ref: BuildRef) -> str:
+        return self.object_prefix(ref) + METADATA_OBJECT
+
+    def parse_object_key(self, key: str) -> tuple[BuildRef, str]:
+        """``builds/<ns>/<name>/<uid>/<object>`` → (ref, object name)."""
+        parts = self._relative(key, "builds/").split("/")
+        if len(parts) != 4 or parts[3] not in (LOG_OBJECT, METADATA_OBJECT):
+            raise InvalidKeyError(f"{key[:200]!r} is not a build object key")
+        return BuildRef(parts[0], parts[1], parts[2]), parts[3]
+
+    # -- index
+    def namespaces_prefix(self) -> str:
+        """Delimiter-list this: the common prefixes are the namespaces."""
+        return f"{self.root}index/ns/"
+
+    def namespace_index_prefix(self, namespace: str) -> str:
+        return f"{self.namespaces_prefix()}{namespace_name(namespace)}/"
+
+    def buildconfigs_prefix(self, namespace: str) -> str:
+        """Delimiter-list this: the common prefixes are the BuildConfigs."""
+        return f"{self.root}index/bc/{namespace_name(namespace)}/"
+
+    def buildconfig_index_prefix(self, namespace: str, buildconfig: str) -> str:
+        return f"{self.buildconfigs_prefix(namespace)}{buildconfig_name(buildconfig)}/"
+
+    def commit_index_prefix(self, commit: str, *, allow_prefix: bool = False) -> str:
+        """For a full sha the entries of that commit; for a prefix (≥ 7) all matching."""
+        try:
+            sha = validate_commit(commit, allow_prefix=allow_prefix)
+        except ValueError as exc:
+            raise InvalidNameError(str(exc)) from None
+        base = f"{self.root}index/commit/{sha}"
+        return base + "/" if len(sha) in (40, 64) and not allow_prefix else base
+
+    def index_keys(self, namespace: str, entry: IndexEntry, commit: str | None) -> list[str]:
+        """Every index key a build is listed under."""
+        segment = entry.encode()
+        keys = [self.namespace_index_prefix(namespace) + segment]
+        if entry.buildconfig is not None:
+            keys.append(self.buildconfig_index_prefix(namespace, entry.buildconfig) + segment)
+        if commit is not None:
+            keys.append(f"{self.commit_index_prefix(commit)}{namespace_name(namespace)}/{segment}")
+        return keys
+
+    def parse_index_key(self, key: str) -> tuple[str, IndexEntry]:
+        """Any index key → (namespace, entry)."""
+        parts = self._relative(key, "index/").split("/")
+        if len(parts) == 3 and parts[0] == "ns":
+            namespace, segment = parts[1], parts[2]
+        elif len(parts) == 4 and parts[0] in ("bc", "commit"):
+            namespace = parts[1] if parts[0] == "bc" else parts[2]
+            segment = parts[3]
+        else:
+            raise InvalidKeyError(f"{key[:200]!r} is not an index key")
+        return namespace_name(namespace), IndexEntry.decode(segment)
+
+    def _relative(self, key: str, section: str) -> str:
+        start = self.root + section
+        if not key.startswith(start):
+            raise InvalidKeyError(f"{key[:200]!r} is not under {start!r}")
+        return key[len(start) :]
+
+
+def child_names(prefixes: list[str], parent: str) -> list[str]:
+    """Common prefixes of a delimiter listing → the names one level below ``parent``."""
+    names = []
+    for common in prefixes:
+        name = common[len(parent) :].rstrip("/")
+        if common.startswith(parent) and (is_label(name) or is_subdomain(name)):
+            names.append(name)
+    return names

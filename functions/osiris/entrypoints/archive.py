@@ -1,0 +1,85 @@
+"""The archive function's entry point: a CloudEvent in, a status code out.
+
+Status codes follow Knative's delivery rules: 2xx when the event is handled or not ours;
+400 for an event that can never be handled (not retried); 503 for a transient failure
+(retried by the ApiServerSource and by Brokers). Each event leaves one JSON log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
+
+from osiris import logs
+from osiris.adapters.factory import build_store
+from osiris.adapters.kube import KubeApi
+from osiris.adapters.openshift import OpenShiftBuilds
+from osiris.archive.service import Archiver, StreamSettings
+from osiris.config import ArchiveConfig, load_archive_config
+from osiris.core.events import IgnoredEvent, parse_event
+from osiris.core.keys import KeyLayout
+from osiris.errors import OsirisError
+
+log = logging.getLogger("osiris.archive")
+
+
+class ArchiveFunction:
+    def __init__(self, archiver: Archiver) -> None:
+        self._archiver = archiver
+
+    @classmethod
+    def from_config(cls, config: ArchiveConfig) -> ArchiveFunction:
+        logs.configure(config.log_level)
+        archiver = Archiver(
+            store=build_store(config.storage),
+            builds=OpenShiftBuilds(KubeApi.from_environment(config.log_read_timeout)),
+            layout=KeyLayout(config.storage.prefix, config.cluster),
+            settings=StreamSettings(
+                part_size=config.part_size,
+                gzip_level=config.gzip_level,
+                compress_workers=config.compress_workers,
+                upload_concurrency=config.upload_concurrency,
+            ),
+        )
+        log.info(
+            "archive function ready",
+            extra={"storage": config.storage.describe(), "cluster": config.cluster},
+        )
+        return cls(archiver)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> ArchiveFunction:
+        return cls.from_config(load_archive_config(environ))
+
+    def __call__(self, attributes: Mapping[str, Any], data: Any) -> None:
+        started = time.monotonic()
+        record: dict[str, Any] = {
+            "event_id": str(attributes.get("id", ""))[:100],
+            "event_type": str(attributes.get("type", ""))[:100],
+        }
+        try:
+            event = parse_event(attributes, data)
+            if isinstance(event, IgnoredEvent):
+                record.update(decision="ignored", reason=event.why)
+                return
+            record["build"] = f"{event.namespace}/{event.name}"
+            outcome = self._archiver.handle(event)
+            record.update(
+                decision=outcome.decision.value,
+                reason=outcome.reason,
+                bytes_in=outcome.bytes_in,
+                bytes_out=outcome.bytes_out,
+            )
+        except OsirisError as exc:
+            record.update(decision="retry" if exc.retryable else "rejected", reason=exc.message)
+            raise (ServiceUnavailable if exc.retryable else BadRequest)(exc.message) from None
+        finally:
+            record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+            level = (
+                logging.WARNING if record.get("decision") in ("retry", "rejected") else logging.INFO
+            )
+            log.log(level, "event handled", extra=record)

@@ -1,0 +1,83 @@
+"""The ``lookup`` functions-framework target (an ``http`` function).
+
+Thin: the configuration is read once from the environment, the app is built once and
+every request is handed to it. Nothing heavy is imported here: the S3 client and the
+kubernetes client are built on first use, so a cold start answers quickly.
+
+``functions/main.py`` re-exports :func:`lookup`; the archive function's Service
+imports the same module, so the app is built eagerly only where ``FUNCTION_TARGET``
+says this process serves ``lookup`` (elsewhere, on the first request).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+
+from flask import Flask, Request, Response
+
+from osiris.adapters.store import ObjectStore
+from osiris.config import AuthMode, load_lookup_config
+from osiris.contract import LOOKUP_TARGET
+from osiris.core.keys import KeyLayout
+from osiris.lookup.app import create_app
+from osiris.lookup.auth import AccessReviewer, CachedAccessReviewer
+from osiris.lookup.kubeaccess import JsonPoster, KubeAccessReviewer
+
+log = logging.getLogger("osiris.lookup")
+
+_app: Flask | None = None
+_lock = threading.Lock()
+
+
+def _connect_cluster() -> JsonPoster:
+    from osiris.adapters.kube import KubeApi
+
+    return KubeApi.from_environment(read_timeout=10.0)
+
+
+def build_app(environ: Mapping[str, str]) -> Flask:
+    """The lookup app for a configuration environment (raises ConfigError naming the
+    variable when it is wrong)."""
+    config = load_lookup_config(environ)
+    logging.getLogger("osiris").setLevel(config.log_level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    layout = KeyLayout(config.storage.prefix, config.cluster)
+    reviewer: AccessReviewer | None = None
+    if config.auth is AuthMode.NONE:
+        log.warning(
+            "OSIRIS_AUTH=none: the lookup function serves every archived log to anybody "
+            "who can reach it; use this for local runs only"
+        )
+    else:
+        reviewer = CachedAccessReviewer(KubeAccessReviewer(_connect_cluster), config.auth_cache_ttl)
+
+    def open_store() -> ObjectStore:
+        from osiris.adapters.factory import build_store
+
+        return build_store(config.storage)
+
+    log.info("lookup serving %s (cluster %s)", config.storage.describe(), config.cluster)
+    return create_app(open_store, layout, reviewer)
+
+
+def app() -> Flask:
+    global _app  # noqa: PLW0603 - built once per process, on purpose
+    with _lock:
+        if _app is None:
+            _app = build_app(os.environ)
+        return _app
+
+
+def lookup(request: Request) -> Response:
+    """functions-framework ``http`` target: dispatch into the lookup app."""
+    application = app()
+    with application.request_context(request.environ):
+        return application.full_dispatch_request()
+
+
+if os.environ.get("FUNCTION_TARGET") == LOOKUP_TARGET:
+    app()

@@ -1,0 +1,127 @@
+"""The lookup function's Flask app: service routes, the API, metrics, problem answers.
+
+:func:`create_app` receives everything it uses (store factory, key layout, access
+reviewer, clock), so tests build it around a local directory, a real Ceph bucket or
+the simulated cluster API, and the entry point builds it once from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from importlib import resources
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from osiris.adapters.store import ObjectStore
+from osiris.core.keys import KeyLayout
+from osiris.errors import OsirisError
+from osiris.lookup import problems
+from osiris.lookup.auth import AccessReviewer
+from osiris.lookup.counted import CountedStore
+from osiris.lookup.gate import Gate
+from osiris.lookup.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from osiris.lookup.metrics import Metrics
+from osiris.lookup.routes import API, JSON, ApiRoutes, json_response
+
+log = logging.getLogger("osiris.lookup")
+
+METRICS_EXTENSION = "osiris.metrics"
+
+
+def _package_text(name: str) -> str:
+    return resources.files("osiris.lookup").joinpath(name).read_text(encoding="utf-8")
+
+
+def create_app(
+    store: Callable[[], ObjectStore],
+    layout: KeyLayout,
+    reviewer: AccessReviewer | None,
+    *,
+    metrics: Metrics | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Flask:
+    """The lookup app.
+
+    ``store`` builds the object store on first use (cold starts stay light);
+    ``reviewer`` None means AUTH=none: every request is served without a token.
+    The app's metrics are ``app.extensions["osiris.metrics"]``.
+    """
+    app = Flask("osiris.lookup")
+    counters = metrics or Metrics()
+    app.extensions[METRICS_EXTENSION] = counters
+    bucket = CountedStore(store, counters)
+    _register_plumbing(app, counters, clock)
+    _register_service_routes(app, bucket, counters)
+    ApiRoutes(bucket, layout, Gate(reviewer)).register(app)
+    return app
+
+
+def _register_plumbing(app: Flask, counters: Metrics, clock: Callable[[], float]) -> None:
+    @app.before_request
+    def start_timer() -> None:
+        g.started = clock()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        started = g.get("started", clock())
+        counters.observe_request(rule, request.method, response.status_code, clock() - started)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.errorhandler(OsirisError)
+    def known_error(error: OsirisError) -> Response:
+        if error.retryable:
+            log.warning("dependency unavailable: %s", error.message)
+        return problems.from_error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status == 404:
+            return problems.problem(problems.NOT_FOUND, "no such resource; see /openapi.json")
+        if status == 405:
+            response = problems.problem(
+                problems.METHOD_NOT_ALLOWED, "this API is read-only: use GET"
+            )
+            response.headers["Allow"] = "GET, HEAD"
+            return response
+        return problems.problem(problems.BAD_REQUEST, error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        # The trace goes to the log, never into the answer.
+        log.exception("unexpected failure in %s", request.url_rule or "an unmatched route")
+        return problems.problem(problems.INTERNAL, "an unexpected error occurred")
+
+
+def _register_service_routes(app: Flask, bucket: CountedStore, counters: Metrics) -> None:
+    spec_text = _package_text("openapi.json")
+    page_text = _package_text("api.html")
+
+    def api_page() -> Response:
+        return Response(page_text, content_type="text/html; charset=utf-8")
+
+    def openapi() -> Response:
+        return Response(spec_text, content_type=JSON)
+
+    def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    def readyz() -> Response:
+        bucket.check()
+        return json_response({"status": "ready"})
+
+    def metrics_page() -> Response:
+        return Response(counters.render(), content_type=METRICS_CONTENT_TYPE)
+
+    app.add_url_rule("/", view_func=api_page)
+    app.add_url_rule(f"{API}/docs", view_func=api_page, endpoint="api_docs")
+    app.add_url_rule("/openapi.json", view_func=openapi)
+    app.add_url_rule(f"{API}/openapi.json", view_func=openapi, endpoint="api_openapi")
+    app.add_url_rule("/healthz", view_func=healthz)
+    app.add_url_rule("/readyz", view_func=readyz)
+    app.add_url_rule("/metrics", view_func=metrics_page)

@@ -1,0 +1,132 @@
+"""Who is asking, and may they read build logs in a namespace?
+
+The lookup function asks the cluster (TokenReview, then SubjectAccessReview for
+``get`` on ``builds/log``) through an :class:`AccessReviewer`; decisions are cached for
+a short TTL per token and namespace so that auth does not dominate latency. The cache
+holds a SHA-256 digest of the token, never the token. A cluster that cannot be
+reached is an error (503), never an open door, and that outcome is not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from osiris.errors import AuthenticationError
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+MAX_TOKEN_LENGTH = 16 * 1024
+_BEARER = re.compile(r"Bearer +([A-Za-z0-9\-._~+/]+=*) *", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    uid: str = ""
+    groups: tuple[str, ...] = ()
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Digest of the token the user was authenticated with: the cache key.
+    session: str = field(default="", repr=False)
+
+
+class AccessReviewer(Protocol):
+    def authenticate(self, token: str) -> User:
+        """The user behind a token; AuthenticationError if the cluster rejects it."""
+
+    def may_read_logs(self, user: User, namespace: str) -> bool: ...
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer`` header; AuthenticationError otherwise."""
+    if not authorization:
+        raise AuthenticationError("a bearer token is required (Authorization: Bearer <token>)")
+    if len(authorization) > MAX_TOKEN_LENGTH:
+        raise AuthenticationError("the bearer token is not valid")
+    match = _BEARER.fullmatch(authorization)
+    if match is None:
+        raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
+    return match.group(1)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class OpenAccess:
+    """AUTH=none: everybody may read everything (local runs only)."""
+
+    ANONYMOUS = User("system:anonymous", session="none")
+
+    def authenticate(self, token: str) -> User:
+        return self.ANONYMOUS
+
+    def may_read_logs(self, user: User, namespace: str) -> bool:
+        return True
+
+
+class CachedAccessReviewer:
+    """Caches another reviewer's answers for ``ttl`` seconds (clock injected for tests)."""
+
+    def __init__(
+        self,
+        inner: AccessReviewer,
+        ttl: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._inner = inner
+        self._ttl = ttl
+        self._clock = clock
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+        self._users: dict[str, tuple[float, User | None]] = {}
+        self._decisions: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def authenticate(self, token: str) -> User:
+        digest = token_digest(token)
+        now = self._clock()
+        with self._lock:
+            cached = self._users.get(digest)
+        if cached is not None and cached[0] > now:
+            if cached[1] is None:
+                raise AuthenticationError("the bearer token was not accepted by the cluster")
+            return cached[1]
+        try:
+            user = self._inner.authenticate(token)
+        except AuthenticationError:
+            self._remember(self._users, digest, None)
+            raise
+        user = User(user.username, user.uid, user.groups, user.extra, session=digest)
+        self._remember(self._users, digest, user)
+        return user
+
+    def may_read_logs(self, user: User, namespace: str) -> bool:
+        key = (user.session, namespace)
+        now = self._clock()
+        with self._lock:
+            cached = self._decisions.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        allowed = self._inner.may_read_logs(user, namespace)
+        self._remember(self._decisions, key, allowed)
+        return allowed
+
+    def _remember(self, cache: dict[K, tuple[float, V]], key: K, value: V) -> None:
+        if self._ttl <= 0:
+            return
+        now = self._clock()
+        with self._lock:
+            if len(cache) >= self._max_entries:
+                for stale in [k for k, (expiry, _) in cache.items() if expiry <= now]:
+                    del cache[stale]
+                while len(cache) >= self._max_entries:
+                    del cache[next(iter(cache))]  # the oldest insertion
+            cache[key] = (now + self._ttl, value)

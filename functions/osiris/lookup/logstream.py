@@ -1,0 +1,105 @@
+"""A stored gzip log → the bytes of an HTTP answer, in constant memory.
+
+Three shapes: the stored gzip as is (the client accepts gzip), decompressed on the fly
+(it does not), or the last N lines. Each reads the object in chunks and holds at most
+one chunk (or, for the tail, a bounded window of lines) at a time. The stored stream
+may hold several gzip members; each is decoded in turn, as every gzip reader does.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import deque
+from collections.abc import Iterator
+
+from osiris.adapters.store import ObjectReader
+from osiris.errors import PermanentError
+
+CHUNK = 64 * 1024
+TAIL_BYTE_BUDGET = 8 * 1024 * 1024  # the tail window never holds more than this
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+class CorruptLogError(PermanentError):
+    """The stored log is not a valid gzip stream."""
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding header allows gzip (RFC 9110 §12.5.3, q-values)."""
+    if not accept_encoding:
+        return False
+    wildcard: bool | None = None
+    for item in accept_encoding.split(","):
+        coding, _, params = item.strip().partition(";")
+        coding = coding.strip().lower()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if coding in ("gzip", "x-gzip"):
+            return quality > 0
+        if coding == "*":
+            wildcard = quality > 0
+    return bool(wildcard)
+
+
+def raw_chunks(reader: ObjectReader) -> Iterator[bytes]:
+    """The stored bytes as they are; the reader is closed when the iteration ends."""
+    try:
+        yield from reader.iter_chunks(CHUNK)
+    finally:
+        reader.close()
+
+
+def decompressed_chunks(reader: ObjectReader) -> Iterator[bytes]:
+    """The log text, decoded on the fly; each yielded piece is at most CHUNK bytes."""
+    try:
+        decoder = zlib.decompressobj(_GZIP_WBITS)
+        for compressed in reader.iter_chunks(CHUNK):
+            data = compressed
+            while data:
+                try:
+                    # max_length bounds the output per step: a small chunk of a
+                    # highly compressed log cannot inflate into a huge buffer.
+                    piece = decoder.decompress(data, CHUNK)
+                except zlib.error:
+                    raise CorruptLogError("the stored log is not valid gzip") from None
+                if piece:
+                    yield piece
+                if decoder.eof:
+                    data = decoder.unused_data
+                    decoder = zlib.decompressobj(_GZIP_WBITS)  # the next member
+                else:
+                    data = decoder.unconsumed_tail
+        tail = decoder.flush()
+        if tail:
+            yield tail
+    finally:
+        reader.close()
+
+
+def last_lines(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET) -> bytes:
+    """The last ``count`` lines of the log; at most ``budget`` bytes are kept meanwhile."""
+    window: deque[bytes] = deque()
+    held = 0
+    partial = b""
+    for piece in decompressed_chunks(reader):
+        lines = (partial + piece).split(b"\n")
+        partial = lines.pop()
+        if len(partial) > budget:
+            partial = partial[-budget:]
+        for line in lines:
+            window.append(line + b"\n")
+            held += len(line) + 1
+            while len(window) > count or (held > budget and window):
+                held -= len(window.popleft())
+    if partial:
+        window.append(partial)
+        held += len(partial)
+        while len(window) > count or (held > budget and len(window) > 1):
+            held -= len(window.popleft())
+    return b"".join(window)

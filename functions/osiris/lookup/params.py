@@ -1,0 +1,140 @@
+"""Query-string and path parameters → validated values (400 on anything else).
+
+Error messages name the parameter and the rule, never the value that was sent, so a
+problem body cannot echo the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from osiris.core.keys import TERMINAL_PHASES
+from osiris.core.names import is_label, is_subdomain, validate_commit, validate_uid
+from osiris.core.rfc3339 import parse_timestamp
+from osiris.errors import InvalidNameError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+MAX_TAIL_LINES = 100_000
+
+Query = Mapping[str, Sequence[str]]
+
+
+def namespace(value: str) -> str:
+    if not is_label(value):
+        raise InvalidNameError("the namespace must be a DNS-1123 label (a-z, 0-9, '-')")
+    return value
+
+
+def build_name(value: str) -> str:
+    if not is_subdomain(value):
+        raise InvalidNameError("the build name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')")
+    return value
+
+
+def buildconfig(value: str) -> str:
+    if not is_subdomain(value):
+        raise InvalidNameError(
+            "the BuildConfig name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')"
+        )
+    return value
+
+
+def _single(query: Query, name: str) -> str | None:
+    values = query.get(name) or []
+    if len(values) > 1:
+        raise InvalidNameError(f"{name} may be given only once")
+    return values[0] if values else None
+
+
+def _integer(query: Query, name: str, default: int, low: int, high: int) -> int:
+    raw = _single(query, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidNameError(f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def limit(query: Query) -> int:
+    return _integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+
+
+def tail(query: Query) -> int | None:
+    if _single(query, "tail") is None:
+        return None
+    return _integer(query, "tail", 0, 1, MAX_TAIL_LINES)
+
+
+def flag(query: Query, name: str) -> bool:
+    raw = _single(query, name)
+    if raw is None:
+        return False
+    if raw.lower() in {"1", "true", "yes"}:
+        return True
+    if raw.lower() in {"0", "false", "no", ""}:
+        return False
+    raise InvalidNameError(f"{name} must be 1 or 0")
+
+
+def phases(query: Query) -> frozenset[str]:
+    chosen: set[str] = set()
+    for raw in query.get("phase") or []:
+        for part in raw.split(","):
+            if part not in TERMINAL_PHASES:
+                raise InvalidNameError(f"phase must be one of {', '.join(TERMINAL_PHASES)}")
+            chosen.add(part)
+    return frozenset(chosen)
+
+
+def optional_buildconfig(query: Query) -> str | None:
+    raw = _single(query, "buildconfig")
+    return None if raw is None else buildconfig(raw)
+
+
+def timestamp(query: Query, name: str) -> int | None:
+    raw = _single(query, name)
+    return None if raw is None else parse_timestamp(raw, name)
+
+
+def page_token(query: Query) -> str | None:
+    return _single(query, "pageToken")
+
+
+def uid(query: Query) -> str | None:
+    raw = _single(query, "uid")
+    if raw is None:
+        return None
+    try:
+        return validate_uid(raw)
+    except ValueError:
+        raise InvalidNameError("uid must be a lower-case RFC 4122 UUID") from None
+
+
+def commit(query: Query) -> str:
+    raw = _single(query, "commit")
+    if raw is None:
+        raise InvalidNameError("commit is required: a git commit id or a prefix of 7 or more")
+    try:
+        return validate_commit(raw, allow_prefix=True)
+    except ValueError:
+        raise InvalidNameError(
+            "commit must be 7 to 64 hexadecimal characters (a git commit id or its prefix)"
+        ) from None
+
+
+@dataclass(frozen=True)
+class BuildFilter:
+    buildconfig: str | None
+    phases: frozenset[str]
+    since: int | None
+    until: int | None
+
+    @classmethod
+    def from_query(cls, query: Query) -> BuildFilter:
+        since = timestamp(query, "since")
+        until = timestamp(query, "until")
+        if since is not None and until is not None and since > until:
+            raise InvalidNameError("since must not be later than until")
+        return cls(optional_buildconfig(query), phases(query), since, until)

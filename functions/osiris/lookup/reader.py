@@ -1,0 +1,315 @@
+"""Answers the lookup API's questions from the bucket: listings first, objects last.
+
+Every method states the S3 calls it makes; none of them grows with the number of
+builds in the bucket (see ``docs/lookup-api.md``, "S3 calls per request").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from osiris.adapters.store import ListPage, ObjectStore
+from osiris.core.keys import (
+    LOG_OBJECT,
+    METADATA_OBJECT,
+    TIME_CEILING,
+    BuildRef,
+    IndexEntry,
+    KeyLayout,
+    child_names,
+    invert_time,
+)
+from osiris.core.listing import Decision, Page, list_children, page_through
+from osiris.core.pagetoken import decode_token, encode_token, query_fingerprint
+from osiris.core.views import build_summary, buildconfig_item
+from osiris.errors import InvalidKeyError, InvalidNameError, NotFoundError, PermanentError
+from osiris.lookup.params import BuildFilter
+
+MAX_NAMESPACE_PAGES = 100  # 100,000 namespaces: far beyond a real cluster
+
+
+class StoredDocumentError(PermanentError):
+    """A stored object does not hold what the key layout says it holds (→ 502)."""
+
+
+class LogNotArchivedError(NotFoundError):
+    """The build is archived but its log is not: says why (→ 404 with the reason)."""
+
+    def __init__(self, message: str, reason: str | None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    items: list[dict[str, Any]]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class Incarnation:
+    """The archived build a name resolves to, and what the listing showed of it."""
+
+    ref: BuildRef
+    has_log: bool
+    document: dict[str, Any] | None  # already read while choosing among several uids
+
+
+class ArchiveReader:
+    def __init__(self, store: ObjectStore, layout: KeyLayout) -> None:
+        self._store = store
+        self._layout = layout
+
+    @property
+    def layout(self) -> KeyLayout:
+        return self._layout
+
+    # ----------------------------------------------------------------- listing helpers
+    def _list(
+        self, prefix: str, *, start_after: str | None, continuation: str | None, max_keys: int
+    ) -> ListPage:
+        return self._store.list_objects(
+            prefix, start_after=start_after, continuation=continuation, max_keys=max_keys
+        )
+
+    def _list_delimited(
+        self, prefix: str, start_after: str | None, continuation: str | None
+    ) -> ListPage:
+        return self._store.list_objects(
+            prefix, delimiter="/", start_after=start_after, continuation=continuation
+        )
+
+    def namespace_exists(self, namespace: str) -> bool:
+        """One list call (MaxKeys 1)."""
+        page = self._list(
+            self._layout.namespace_index_prefix(namespace),
+            start_after=None,
+            continuation=None,
+            max_keys=1,
+        )
+        return bool(page.objects)
+
+    # ----------------------------------------------------------------- namespaces
+    def namespaces(self) -> list[str]:
+        """Delimiter listing: one call per 1000 namespaces."""
+        parent = self._layout.namespaces_prefix()
+        names: list[str] = []
+        continuation: str | None = None
+        for _ in range(MAX_NAMESPACE_PAGES):
+            page = self._list_delimited(parent, None, continuation)
+            names.extend(child_names(page.prefixes, parent))
+            continuation = page.continuation
+            if continuation is None:
+                break
+        return names
+
+    # ----------------------------------------------------------------- builds
+    def _streams(self, namespace: str, chosen: BuildFilter) -> tuple[list[str], frozenset[str]]:
+        """The prefixes to merge and the phases still to filter on after listing.
+
+        The layout has no phase dimension yet, so a phase filter is applied to the
+        listed entries (bounded by the call budget per page). With a phase index
+        (proposed in docs/lookup-api.md) this returns one prefix per phase and no
+        residual filter; nothing else changes.
+        """
+        if chosen.buildconfig is not None:
+            prefix = self._layout.buildconfig_index_prefix(namespace, chosen.buildconfig)
+        else:
+            prefix = self._layout.namespace_index_prefix(namespace)
+        return [prefix], chosen.phases
+
+    def builds(
+        self, namespace: str, chosen: BuildFilter, limit: int, token: str | None
+    ) -> ResultPage:
+        """Newest first; at most DEFAULT_CALL_BUDGET list calls (+1 for an empty page)."""
+        fingerprint = query_fingerprint(
+            "builds",
+            namespace,
+            chosen.buildconfig,
+            sorted(chosen.phases),
+            chosen.since,
+            chosen.until,
+        )
+        start = self._until_position(chosen.until)
+        if token is not None:
+            position = decode_token(token, fingerprint)
+            start = position if start is None else max(start, position)
+        streams, residual_phases = self._streams(namespace, chosen)
+        page = page_through(
+            streams,
+            self._list,
+            _entry_decider(namespace, chosen, residual_phases),
+            limit=limit,
+            start_after=start,
+            # Without a residual filter, limit + 1 keys tell whether more follow.
+            fetch_size=1000 if residual_phases else limit + 1,
+        )
+        if not page.items and token is None and not self.namespace_exists(namespace):
+            raise NotFoundError("no archived builds in this namespace")
+        return _result_page(page, fingerprint)
+
+    @staticmethod
+    def _until_position(until: int | None) -> str | None:
+        """A StartAfter tail that skips every entry created after ``until``."""
+        if until is None or until >= TIME_CEILING:
+            return None
+        # '~' sorts after '_' and digits: past every entry of second until + 1.
+        return invert_time(until + 1) + "~"
+
+    def latest(self, namespace: str, buildconfig: str, phases: frozenset[str]) -> dict[str, Any]:
+        """One list call (MaxKeys 1); with a phase filter, one call per 1000 newer builds
+        of other phases until the layout has a phase index."""
+        chosen = BuildFilter(buildconfig, phases, None, None)
+        streams, residual = self._streams(namespace, chosen)
+        start: str | None = None
+        while True:
+            page = page_through(
+                streams,
+                self._list,
+                _entry_decider(namespace, chosen, residual),
+                limit=1,
+                start_after=start,
+                fetch_size=1000 if residual else 1,
+            )
+            if page.items:
+                return page.items[0]
+            if not page.more:
+                break
+            start = page.position
+        if phases:
+            raise NotFoundError("this BuildConfig has no archived build in the phase asked for")
+        raise NotFoundError("no archived builds of this BuildConfig")
+
+    def buildconfigs(self, namespace: str, limit: int, token: str | None) -> ResultPage:
+        """Delimiter listing: one call per 1000 BuildConfigs (+1 for an empty page)."""
+        parent = self._layout.buildconfigs_prefix(namespace)
+        fingerprint = query_fingerprint("buildconfigs", namespace)
+        start = None if token is None else parent + decode_token(token, fingerprint) + "/"
+        prefixes, more, _ = list_children(
+            self._list_delimited, parent, start_after=start, limit=limit
+        )
+        names = child_names(prefixes, parent)
+        if not names and token is None and not self.namespace_exists(namespace):
+            raise NotFoundError("no archived builds in this namespace")
+        next_token = encode_token(names[-1], fingerprint) if more and names else None
+        return ResultPage([buildconfig_item(namespace, name) for name in names], next_token)
+
+    # ----------------------------------------------------------------- commits
+    def builds_by_commit(
+        self, commit: str, limit: int, token: str | None, allowed: Callable[[str], bool]
+    ) -> ResultPage:
+        """One prefix listing across namespaces; at most DEFAULT_CALL_BUDGET calls."""
+        full = len(commit) in (40, 64)
+        prefix = self._layout.commit_index_prefix(commit, allow_prefix=not full)
+        fingerprint = query_fingerprint("commit", commit)
+        start = None if token is None else decode_token(token, fingerprint)
+        layout = self._layout
+
+        def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
+            key = prefix + tail
+            try:
+                namespace, entry = layout.parse_index_key(key)
+            except (InvalidKeyError, InvalidNameError):
+                return Decision.SKIP, None
+            if not allowed(namespace):
+                return Decision.SKIP, None
+            item = build_summary(namespace, entry)
+            item["commit"] = key.rsplit("/", 3)[-3]
+            return Decision.TAKE, item
+
+        page = page_through([prefix], self._list, decide, limit=limit, start_after=start)
+        return _result_page(page, fingerprint)
+
+    # ----------------------------------------------------------------- one build
+    def resolve(self, namespace: str, name: str, uid: str | None) -> Incarnation:
+        """The archived build behind a name: one list call; plus one metadata read per
+        incarnation when a name was reused (the newest ``created`` wins)."""
+        ref = BuildRef(namespace, name, uid) if uid is not None else None
+        page = self._list(
+            self._layout.object_prefix(ref) if ref else self._layout.build_prefix(namespace, name),
+            start_after=None,
+            continuation=None,
+            max_keys=1000,
+        )
+        objects: dict[BuildRef, set[str]] = {}
+        for info in page.objects:
+            try:
+                found, object_name = self._layout.parse_object_key(info.key)
+            except (InvalidKeyError, InvalidNameError):
+                continue
+            objects.setdefault(found, set()).add(object_name)
+        # build.json is the commit marker: without it the build is not archived (yet).
+        archived = [found for found, names in objects.items() if METADATA_OBJECT in names]
+        if not archived:
+            raise NotFoundError("no archived build of this name")
+        if len(archived) == 1:
+            chosen = archived[0]
+            return Incarnation(chosen, LOG_OBJECT in objects[chosen], None)
+        documents = {found: self.read_document(found) for found in archived}
+
+        def recency(found: BuildRef) -> tuple[str, str]:
+            document = documents[found]
+            return (str(document.get("created") or ""), str(document.get("archivedAt") or ""))
+
+        chosen = max(archived, key=recency)
+        return Incarnation(chosen, LOG_OBJECT in objects[chosen], documents[chosen])
+
+    def read_document(self, ref: BuildRef) -> dict[str, Any]:
+        """One GetObject of build.json."""
+        try:
+            raw = self._store.get(self._layout.metadata_key(ref))
+        except NotFoundError:
+            # Listed a moment ago: removed since (retention) — the build is gone.
+            raise NotFoundError("no archived build of this name") from None
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            raise StoredDocumentError("the stored metadata document is not JSON") from None
+        if not isinstance(document, dict):
+            raise StoredDocumentError("the stored metadata document is not a JSON object")
+        return document
+
+    def document(self, namespace: str, name: str, uid: str | None) -> dict[str, Any]:
+        found = self.resolve(namespace, name, uid)
+        return found.document if found.document is not None else self.read_document(found.ref)
+
+    def log_missing(self, incarnation: Incarnation) -> LogNotArchivedError:
+        """Why an archived build has no log: read from its metadata document."""
+        document = incarnation.document or self.read_document(incarnation.ref)
+        log = document.get("log")
+        reason = None
+        if isinstance(log, dict) and isinstance(log.get("reason"), str):
+            reason = log["reason"][:500]
+        detail = "the log of this build was not archived"
+        if reason:
+            detail += f": {reason}"
+        return LogNotArchivedError(detail, reason)
+
+
+def _entry_decider(
+    namespace: str, chosen: BuildFilter, phases: frozenset[str]
+) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
+    def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
+        try:
+            entry = IndexEntry.decode(tail)
+        except (InvalidKeyError, InvalidNameError):
+            return Decision.SKIP, None  # not written by osiris: never shown, never fatal
+        if chosen.since is not None and entry.created < chosen.since:
+            return Decision.STOP, None  # newest first: everything after is older still
+        if chosen.until is not None and entry.created > chosen.until:
+            return Decision.SKIP, None
+        if phases and entry.phase not in phases:
+            return Decision.SKIP, None
+        return Decision.TAKE, build_summary(namespace, entry)
+
+    return decide
+
+
+def _result_page(page: Page[dict[str, Any]], fingerprint: str) -> ResultPage:
+    token = None
+    if page.more and page.position is not None:
+        token = encode_token(page.position, fingerprint)
+    return ResultPage(page.items, token)

@@ -1,0 +1,220 @@
+"""The manifests wire up exactly what the code needs, as osiris.contract states it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pytest
+
+from osiris import contract
+from osiris.config import AuthMode
+from tests.deploy import manifests
+
+EVENTING = manifests.eventing_objects()
+ARCHIVE = manifests.processed("archive.yaml").objects
+LOOKUP = manifests.processed("lookup.yaml").objects
+SOURCE_FILES = ("apiserversource.yaml", "apiserversource-all-namespaces.yaml")
+
+
+def _grants(rules: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
+    return {
+        (group, resource, verb)
+        for rule in rules
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def _contract_grants(permissions: Iterable[contract.Permission]) -> set[tuple[str, str, str]]:
+    return {(p.api_group, p.resource, verb) for p in permissions for verb in p.verbs}
+
+
+def _cluster_role(objects: Iterable[Mapping[str, Any]], name: str) -> dict[str, Any]:
+    return manifests.find(objects, "ClusterRole", name)
+
+
+def _service_account_names(objects: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {obj["metadata"]["name"] for obj in objects if obj["kind"] == "ServiceAccount"}
+
+
+def _bindings(objects: Iterable[Mapping[str, Any]]) -> dict[str, set[tuple[str, str]]]:
+    """role name -> {(service account, namespace)} over RoleBindings and ClusterRoleBindings."""
+    bound: dict[str, set[tuple[str, str]]] = {}
+    for obj in objects:
+        if obj["kind"] in {"RoleBinding", "ClusterRoleBinding"}:
+            assert obj["roleRef"]["kind"] == "ClusterRole"
+            for subject in obj["subjects"]:
+                assert subject["kind"] == "ServiceAccount"
+                bound.setdefault(obj["roleRef"]["name"], set()).add(
+                    (subject["name"], subject["namespace"])
+                )
+    return bound
+
+
+@pytest.mark.parametrize("file_name", SOURCE_FILES)
+def test_api_server_source_watches_builds_in_resource_mode(file_name: str) -> None:
+    (source,) = manifests.load_documents(manifests.EVENTING / file_name)
+    spec = source["spec"]
+    assert spec["mode"] == "Resource"  # the archive function needs the whole Build
+    assert spec["resources"] == [
+        {"apiVersion": contract.BUILD_API_VERSION, "kind": contract.BUILD_KIND}
+    ]
+    assert spec["resources"][0]["apiVersion"].split("/")[0] == contract.BUILD_API_GROUP
+    assert spec["serviceAccountName"] in _service_account_names(EVENTING)
+    broker = manifests.find(EVENTING, "Broker", spec["sink"]["ref"]["name"])
+    assert spec["sink"]["ref"]["apiVersion"] == broker["apiVersion"]
+
+
+def test_source_variants_differ_only_in_the_namespace_selector() -> None:
+    opt_in, everywhere = (
+        manifests.load_documents(manifests.EVENTING / name)[0] for name in SOURCE_FILES
+    )
+    label, value = manifests.OPT_IN_LABEL
+    assert opt_in["spec"].pop("namespaceSelector") == {"matchLabels": {label: value}}
+    assert everywhere["spec"].pop("namespaceSelector") == {}  # empty selector: all namespaces
+    assert opt_in == everywhere
+
+
+def test_source_role_grants_exactly_the_source_permissions() -> None:
+    role = _cluster_role(EVENTING, "osiris-build-watcher")
+    assert _grants(role["rules"]) == _contract_grants(contract.SOURCE_PERMISSIONS)
+
+
+def test_archive_role_grants_exactly_the_archive_permissions() -> None:
+    role = _cluster_role(ARCHIVE, "osiris-build-log-reader")
+    assert _grants(role["rules"]) == _contract_grants(contract.ARCHIVE_PERMISSIONS)
+
+
+@pytest.mark.parametrize("access_template", ["namespace-access.yaml", "cluster-access.yaml"])
+def test_access_templates_bind_each_role_to_the_account_that_uses_it(access_template: str) -> None:
+    (source,) = manifests.load_documents(manifests.EVENTING / "apiserversource.yaml")
+    archive = manifests.knative_service("archive.yaml")
+    expected = {
+        "osiris-build-watcher": {
+            (source["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
+        },
+        "osiris-build-log-reader": {
+            (archive["spec"]["template"]["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
+        },
+    }
+    objects = manifests.processed(access_template).objects
+    assert _bindings(objects) == expected
+    if access_template == "namespace-access.yaml":
+        assert {obj["kind"] for obj in objects} == {"RoleBinding"}
+        assert {obj["metadata"]["namespace"] for obj in objects} == {"team-a"}
+    else:
+        assert {obj["kind"] for obj in objects} == {"ClusterRoleBinding"}
+
+
+def test_lookup_account_is_an_auth_delegator_and_nothing_else() -> None:
+    service = manifests.knative_service("lookup.yaml")
+    account = service["spec"]["template"]["spec"]["serviceAccountName"]
+    assert account in _service_account_names(LOOKUP)
+    assert _bindings(LOOKUP) == {
+        contract.LOOKUP_CLUSTER_ROLE: {(account, manifests.OSIRIS_NAMESPACE)}
+    }
+
+
+def test_triggers_route_every_resource_event_type_for_builds_to_archive() -> None:
+    triggers = [obj for obj in EVENTING if obj["kind"] == "Trigger"]
+    types = [trigger["spec"]["filter"]["attributes"]["type"] for trigger in triggers]
+    assert sorted(types) == sorted(contract.RESOURCE_EVENT_TYPES)
+    assert set(types) <= set(contract.ARCHIVE_EVENT_TYPES)
+    archive = manifests.knative_service("archive.yaml")
+    for trigger in triggers:
+        assert trigger["spec"]["filter"]["attributes"] == {
+            "type": trigger["spec"]["filter"]["attributes"]["type"],
+            "kind": contract.BUILD_KIND,
+        }
+        manifests.find(EVENTING, "Broker", trigger["spec"]["broker"])
+        assert trigger["spec"]["subscriber"]["ref"] == {
+            "apiVersion": archive["apiVersion"],
+            "kind": archive["kind"],
+            "name": archive["metadata"]["name"],
+        }
+
+
+def test_broker_delivery_retries_with_backoff_into_a_dead_letter_sink() -> None:
+    delivery = manifests.find(EVENTING, "Broker", "osiris")["spec"]["delivery"]
+    assert delivery["retry"] >= 3
+    assert delivery["backoffPolicy"] == "exponential"  # the webhook allows linear|exponential
+    assert re.fullmatch(r"PT\d+(\.\d+)?S", delivery["backoffDelay"])  # ISO-8601 duration
+    sink = manifests.find(EVENTING, "Service", delivery["deadLetterSink"]["ref"]["name"])
+    annotations = sink["spec"]["template"]["metadata"]["annotations"]
+    # Failed events are only visible in the sink's log: it must not scale away.
+    assert int(annotations["autoscaling.knative.dev/min-scale"]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("template_name", "target"),
+    [("archive.yaml", contract.ARCHIVE_TARGET), ("lookup.yaml", contract.LOOKUP_TARGET)],
+)
+def test_services_select_their_function(template_name: str, target: str) -> None:
+    env = {
+        v["name"]: v.get("value")
+        for v in manifests.only_container(manifests.knative_service(template_name))["env"]
+    }
+    assert env["FUNCTION_TARGET"] == target
+    assert env["FUNCTION_SIGNATURE_TYPE"] == contract.SIGNATURE_TYPES[target]
+
+
+def test_archive_service_is_cluster_local_scales_to_zero_and_allows_long_requests() -> None:
+    service = manifests.knative_service("archive.yaml")
+    template = service["spec"]["template"]
+    assert service["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
+    assert template["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"] == "0"
+    # 600 is Knative's default max-revision-timeout-seconds: the longest allowed without
+    # changing the cluster's KnativeServing config.
+    assert template["spec"]["timeoutSeconds"] == 600
+    resources = manifests.only_container(service)["resources"]
+    assert resources["requests"]["memory"] == "192Mi"
+    assert resources["limits"]["memory"] == "384Mi"
+
+
+def test_lookup_service_is_public_scales_to_zero_and_authenticates_with_openshift() -> None:
+    service = manifests.knative_service("lookup.yaml")
+    template = service["spec"]["template"]
+    assert "networking.knative.dev/visibility" not in service["metadata"].get("labels", {})
+    assert template["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"] == "0"
+    container = manifests.only_container(service)
+    env = {v["name"]: v.get("value") for v in container["env"]}
+    assert env["OSIRIS_AUTH"] == AuthMode.OPENSHIFT.value
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["resources"]["requests"]["memory"] == "128Mi"
+    assert container["resources"]["limits"]["memory"] == "256Mi"
+
+
+def test_func_yaml_deploys_the_same_archive_service_as_the_template() -> None:
+    (func,) = manifests.load_documents(manifests.FUNC_YAML)
+    service = manifests.knative_service("archive.yaml")
+    template = service["spec"]["template"]
+    container = manifests.only_container(service)
+    parameters = {
+        p["name"]: p.get("value") for p in manifests.template("archive.yaml")["parameters"]
+    }
+    assert func["name"] == service["metadata"]["name"]
+    assert func["invoke"] == contract.SIGNATURE_TYPES[contract.ARCHIVE_TARGET]
+    assert func["image"] == parameters["IMAGE"]
+    assert func["deploy"]["serviceAccountName"] == template["spec"]["serviceAccountName"]
+    labels = {label["key"]: label["value"] for label in func["deploy"]["labels"]}
+    assert labels.items() >= {**service["metadata"]["labels"]}.items()
+    options = func["deploy"]["options"]
+    assert options["scale"] == {
+        "min": int(template["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"]),
+        "max": int(template["metadata"]["annotations"]["autoscaling.knative.dev/max-scale"]),
+    }
+    assert options["resources"]["requests"] == container["resources"]["requests"]
+    assert options["resources"]["limits"] == {
+        **container["resources"]["limits"],
+        "concurrency": template["spec"]["containerConcurrency"],
+    }
+    assert func["run"]["volumes"] == [
+        {"configMap": volume["configMap"]["name"], "path": mount["mountPath"]}
+        for volume, mount in zip(
+            template["spec"]["volumes"], container["volumeMounts"], strict=True
+        )
+    ]

@@ -1,0 +1,53 @@
+"""An in-process BuildSource over the simulated cluster, for unit tests of the archiver.
+
+Integration tests go through the simulated API server over HTTP instead; this one only
+skips the network so the archiver's decisions can be tested quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from osiris.errors import LogUnavailableError, NotFoundError, TruncatedStreamError
+from osiris.simulator.cluster import ClusterError, SimulatedCluster
+
+
+class InProcessLog:
+    def __init__(self, chunks: Iterator[bytes], cut_after: int | None) -> None:
+        self._chunks = chunks
+        self._cut_after = cut_after
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        for chunk in self._chunks:
+            if self._cut_after is not None and sent + len(chunk) > self._cut_after:
+                yield chunk[: self._cut_after - sent]
+                raise TruncatedStreamError("the stream broke")
+            sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class InProcessBuilds:
+    def __init__(self, cluster: SimulatedCluster) -> None:
+        self.cluster = cluster
+        self.opened: list[InProcessLog] = []
+
+    def get_build(self, namespace: str, name: str) -> dict[str, Any]:
+        try:
+            return self.cluster.get_build(namespace, name)
+        except ClusterError as exc:
+            raise NotFoundError(exc.message) from None
+
+    def open_log(self, namespace: str, name: str) -> InProcessLog:
+        try:
+            source = self.cluster.open_log(namespace, name)
+        except ClusterError as exc:
+            raise LogUnavailableError(exc.message, reason=exc.reason) from None
+        log = InProcessLog(source.chunks(), source.fault.cut_after)
+        self.opened.append(log)
+        return log

@@ -66,6 +66,7 @@ class StorageConfig:
 class ArchiveConfig:
     storage: StorageConfig
     cluster: str
+    kubeconfig: str | None = None
     part_size: int = 8 * MiB
     gzip_level: int = 1
     compress_workers: int = 2
@@ -78,6 +79,7 @@ class ArchiveConfig:
 class LookupConfig:
     storage: StorageConfig
     cluster: str
+    kubeconfig: str | None = None
     auth: AuthMode = AuthMode.OPENSHIFT
     auth_cache_ttl: float = 10.0
     log_level: str = "INFO"
@@ -140,6 +142,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("OSIRIS_S3_REGION", _BOTH, "BUCKET_REGION or us-east-1", "S3 signing region"),
     Variable("OSIRIS_S3_CA_BUNDLE", _BOTH, "system CAs", "PEM file with the CA of the S3 endpoint"),
     Variable("OSIRIS_S3_VERIFY_TLS", _BOTH, "true", "verify the S3 endpoint's certificate"),
+    Variable(
+        "KUBECONFIG",
+        _BOTH,
+        "the pod's service account",
+        "kubeconfig file(s) for the cluster API when not running in a pod",
+    ),
     Variable("OSIRIS_LOG_LEVEL", _BOTH, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Variable("OSIRIS_PART_SIZE_MB", _ARCHIVE, "8", "multipart part size in MiB (5-512)"),
     Variable("OSIRIS_GZIP_LEVEL", _ARCHIVE, "1", "gzip level 1-9 (1 keeps up with the network)"),
@@ -320,6 +328,7 @@ def load_archive_config(environ: Mapping[str, str]) -> ArchiveConfig:
     return ArchiveConfig(
         storage=load_storage_config(environ),
         cluster=_cluster(env),
+        kubeconfig=env.get("KUBECONFIG"),
         part_size=env.integer("OSIRIS_PART_SIZE_MB", 8, 5, 512) * MiB,
         gzip_level=env.integer("OSIRIS_GZIP_LEVEL", 1, 1, 9),
         compress_workers=env.integer("OSIRIS_COMPRESS_WORKERS", 2, 1, 16),
@@ -335,6 +344,7 @@ def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
     return LookupConfig(
         storage=load_storage_config(environ),
         cluster=_cluster(env),
+        kubeconfig=env.get("KUBECONFIG"),
         auth=AuthMode(auth),
         auth_cache_ttl=env.number("OSIRIS_AUTH_CACHE_TTL", 10.0, 0.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),

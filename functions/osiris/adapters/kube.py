@@ -48,8 +48,9 @@ class KubeApi:
         )
 
     @classmethod
-    def from_environment(cls, read_timeout: float = 60.0) -> KubeApi:
-        """In a pod: its service account. Outside: the current kubeconfig context."""
+    def from_environment(cls, read_timeout: float = 60.0, kubeconfig: str | None = None) -> KubeApi:
+        """In a pod: its service account. Outside: the current context of ``kubeconfig``
+        (the client's default location when None)."""
         from kubernetes import config as kube_config
         from kubernetes.client import Configuration
 
@@ -58,7 +59,9 @@ class KubeApi:
             kube_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kube_config.ConfigException:
             try:
-                kube_config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                kube_config.load_kube_config(
+                    config_file=kubeconfig, client_configuration=configuration
+                )  # type: ignore[no-untyped-call]
             except (kube_config.ConfigException, OSError) as exc:
                 raise ClusterUnavailableError(
                     f"no cluster configuration (in-cluster or kubeconfig): {exc}"

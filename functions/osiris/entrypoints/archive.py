@@ -36,7 +36,9 @@ class ArchiveFunction:
         logs.configure(config.log_level)
         archiver = Archiver(
             store=build_store(config.storage),
-            builds=OpenShiftBuilds(KubeApi.from_environment(config.log_read_timeout)),
+            builds=OpenShiftBuilds(
+                KubeApi.from_environment(config.log_read_timeout, config.kubeconfig)
+            ),
             layout=KeyLayout(config.storage.prefix, config.cluster),
             settings=StreamSettings(
                 part_size=config.part_size,

@@ -49,11 +49,19 @@ def client(
         monkeypatch.setenv("OSIRIS_STORAGE_URL", f"file://{store_root}")
         monkeypatch.setenv("OSIRIS_CLUSTER", "unit")
         monkeypatch.setenv("FUNCTION_TARGET", "archive")
-        app = functions_framework.create_app("archive", str(PROJECT_ROOT / FUNCTION_SOURCE), "cloudevent")
+        app = functions_framework.create_app(
+            "archive", str(PROJECT_ROOT / FUNCTION_SOURCE), "cloudevent"
+        )
         yield app.test_client()
 
 
-def post(client: FlaskClient, obj: dict[str, Any], action: str = "update", mode: str = "Resource", encoding: str = "binary") -> Any:
+def post(
+    client: FlaskClient,
+    obj: dict[str, Any],
+    action: str = "update",
+    mode: str = "Resource",
+    encoding: str = "binary",
+) -> Any:
     headers, body = encode(make_event(obj, action, mode=mode), encoding)  # type: ignore[arg-type]
     return client.post("/", data=body, headers=headers)
 
@@ -74,14 +82,20 @@ def test_a_finished_build_is_archived(
     assert document["eventType"].endswith(".update") and document["log"]["state"] == "archived"
 
 
-def test_an_unfinished_build_is_acknowledged_without_writing(client: FlaskClient, cluster: SimulatedCluster, store_root: Path) -> None:
+def test_an_unfinished_build_is_acknowledged_without_writing(
+    client: FlaskClient, cluster: SimulatedCluster, store_root: Path
+) -> None:
     build = cluster.start_build("shop", "api", run=False)
     assert post(client, build, "add").status_code == 200
     assert not (store_root / "osiris").exists()
 
 
 def test_events_about_other_kinds_are_acknowledged(client: FlaskClient, store_root: Path) -> None:
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop", "uid": "x"}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "shop", "uid": "x"},
+    }
     assert post(client, pod).status_code == 200
     assert not (store_root / "osiris").exists()
 
@@ -89,7 +103,10 @@ def test_events_about_other_kinds_are_acknowledged(client: FlaskClient, store_ro
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda b: {**b, "metadata": {**b["metadata"], "namespace": "Not/A/Namespace"}}, b"namespace"),
+        (
+            lambda b: {**b, "metadata": {**b["metadata"], "namespace": "Not/A/Namespace"}},
+            b"namespace",
+        ),
         (lambda b: {**b, "metadata": {**b["metadata"], "uid": "1"}}, b"uid"),
         (lambda b: {**b, "status": {**b["status"], "startTimestamp": "soon"}}, b"RFC 3339"),
     ],
@@ -105,4 +122,7 @@ def test_unusable_builds_get_400_with_a_short_reason(
 
 
 def test_not_a_cloudevent_gets_400(client: FlaskClient) -> None:
-    assert client.post("/", data=b"{}", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        client.post("/", data=b"{}", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )

@@ -237,7 +237,7 @@ class KeyLayout:
         except ValueError as exc:
             raise InvalidNameError(str(exc)) from None
         base = f"{self.root}index/commit/{sha}"
-        return base + "/" if len(sha) in (40, 64) and not allow_prefix else base
+        return base if allow_prefix else base + "/"
 
     def index_keys(self, namespace: str, entry: IndexEntry, commit: str | None) -> list[str]:
         """Every index key a build is listed under."""

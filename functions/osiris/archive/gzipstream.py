@@ -72,14 +72,22 @@ def _deflate_block(block: bytes, dictionary: bytes, level: int) -> bytes:
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
     """Re-cut a stream of arbitrary chunks into blocks of exactly ``size`` (the last shorter)."""
-    pending = bytearray()
+    pending: list[bytes] = []
+    pending_bytes = 0
     for chunk in chunks:
-        pending += chunk
-        while len(pending) >= size:
-            yield bytes(pending[:size])
-            del pending[:size]
-    if pending:
-        yield bytes(pending)
+        pending.append(chunk)
+        pending_bytes += len(chunk)
+        if pending_bytes < size:
+            continue
+        joined = b"".join(pending)  # one copy per byte, however small the chunks
+        start = 0
+        while pending_bytes - start >= size:
+            yield joined[start : start + size]
+            start += size
+        pending = [joined[start:]] if start < pending_bytes else []
+        pending_bytes -= start
+    if pending_bytes:
+        yield b"".join(pending)
 
 
 def gzip_stream(
@@ -96,19 +104,30 @@ def gzip_stream(
     length of the stream.
     """
     yield GZIP_HEADER
-    in_flight: deque[Future[bytes]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip") as pool:
+    compressing: deque[Future[bytes]] = deque()
+    digesting: deque[Future[None]] = deque()
+    # The reading thread only reads and cuts blocks: hashing (in order, on its own
+    # thread) and deflating (on ``workers`` threads) run beside it, all outside the GIL.
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") as hasher,
+    ):
         try:
             dictionary = b""
             for block in reblock(chunks, block_size):
-                digest.update(block)
-                in_flight.append(pool.submit(_deflate_block, block, dictionary, level))
+                digesting.append(hasher.submit(digest.update, block))
+                compressing.append(pool.submit(_deflate_block, block, dictionary, level))
                 dictionary = block[-WINDOW:]
-                if len(in_flight) >= 2 * workers:
-                    yield in_flight.popleft().result()
-            while in_flight:
-                yield in_flight.popleft().result()
+                if len(compressing) >= 2 * workers:
+                    yield compressing.popleft().result()
+                while len(digesting) > 2 * workers:
+                    digesting.popleft().result()
+            while compressing:
+                yield compressing.popleft().result()
+            while digesting:
+                digesting.popleft().result()
         finally:
-            for future in in_flight:
-                future.cancel()
+            for pending in (compressing, digesting):
+                for future in pending:
+                    future.cancel()
     yield _FINAL_EMPTY_BLOCK + struct.pack("<II", digest.crc32, digest.raw_bytes & 0xFFFFFFFF)

@@ -49,7 +49,7 @@ def s3_environ(bucket: S3Bucket) -> dict[str, str]:
 @pytest.fixture
 def archive_function(
     tmp_path: Path, apiserver: SimulatedApiServer, s3_bucket: S3Bucket
-) -> Callable[..., FunctionProcess]:
+) -> Iterator[Callable[..., FunctionProcess]]:
     """Start the archive function against real S3 and the simulated cluster."""
     kubeconfig = apiserver.write_kubeconfig(tmp_path / "kubeconfig")
     started: list[FunctionProcess] = []
@@ -70,6 +70,6 @@ def archive_function(
         started.append(process.start())
         return process
 
-    yield start  # type: ignore[misc]
+    yield start
     for process in started:
         process.stop()

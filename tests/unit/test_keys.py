@@ -47,7 +47,7 @@ def test_every_index_key_parses_back_to_its_entry(
     entry: IndexEntry, namespace: str, commit: str | None
 ) -> None:
     keys = LAYOUT.index_keys(namespace, entry, commit)
-    assert len(keys) == 1 + (entry.buildconfig is not None) + (commit is not None)
+    assert len(keys) == 2 + 2 * (entry.buildconfig is not None) + (commit is not None)
     for key in keys:
         assert key.startswith("osiris/v1/prod/index/")
         assert LAYOUT.parse_index_key(key) == (namespace, entry)

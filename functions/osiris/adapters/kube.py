@@ -75,7 +75,8 @@ class KubeApi:
     def _headers(self, accept: str) -> dict[str, str]:
         headers = {"Accept": accept, "User-Agent": "osiris"}
         # Calls the refresh hook, so a rotated service-account token is picked up.
-        token = self._configuration.get_api_key_with_prefix("authorization")
+        # kubernetes >= 33 stores the kubeconfig token as "BearerToken", older ones as "authorization".
+        token = self._configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
         if token:
             headers["Authorization"] = token
         return headers

@@ -7,6 +7,8 @@ explains the design. Everything lives under ``<prefix>/v1/<cluster>/``::
     builds/<ns>/<name>/<uid>/build.json    the metadata document, written last
     index/ns/<ns>/<entry>                  one empty object per build, newest first
     index/bc/<ns>/<bc>/<entry>             the same entry under its BuildConfig
+    index/phase/<ns>/<phase>/<entry>       ... under its phase
+    index/bc-phase/<ns>/<bc>/<phase>/<entry>  ... under its BuildConfig and phase
     index/commit/<sha>/<ns>/<entry>        the same entry under its git commit
 
 An ``<entry>`` is one path segment whose fields are joined by ``_`` (a character no
@@ -65,6 +67,12 @@ def buildconfig_name(value: str) -> str:
 
 def uid(value: str) -> str:
     return _check(validate_uid, value, "uid")
+
+
+def _phase(value: str) -> str:
+    if value not in TERMINAL_PHASES:
+        raise InvalidNameError(f"phase must be one of {', '.join(TERMINAL_PHASES)}")
+    return value
 
 
 def invert_time(epoch_seconds: int) -> str:
@@ -230,6 +238,15 @@ class KeyLayout:
     def buildconfig_index_prefix(self, namespace: str, buildconfig: str) -> str:
         return f"{self.buildconfigs_prefix(namespace)}{buildconfig_name(buildconfig)}/"
 
+    def phase_index_prefix(self, namespace: str, phase: str) -> str:
+        return f"{self.root}index/phase/{namespace_name(namespace)}/{_phase(phase)}/"
+
+    def buildconfig_phase_index_prefix(self, namespace: str, buildconfig: str, phase: str) -> str:
+        return (
+            f"{self.root}index/bc-phase/{namespace_name(namespace)}/"
+            f"{buildconfig_name(buildconfig)}/{_phase(phase)}/"
+        )
+
     def commit_index_prefix(self, commit: str, *, allow_prefix: bool = False) -> str:
         """For a full sha the entries of that commit; for a prefix (≥ 7) all matching."""
         try:
@@ -242,9 +259,14 @@ class KeyLayout:
     def index_keys(self, namespace: str, entry: IndexEntry, commit: str | None) -> list[str]:
         """Every index key a build is listed under."""
         segment = entry.encode()
-        keys = [self.namespace_index_prefix(namespace) + segment]
+        keys = [
+            self.namespace_index_prefix(namespace) + segment,
+            self.phase_index_prefix(namespace, entry.phase) + segment,
+        ]
         if entry.buildconfig is not None:
-            keys.append(self.buildconfig_index_prefix(namespace, entry.buildconfig) + segment)
+            bc = entry.buildconfig
+            keys.append(self.buildconfig_index_prefix(namespace, bc) + segment)
+            keys.append(self.buildconfig_phase_index_prefix(namespace, bc, entry.phase) + segment)
         if commit is not None:
             keys.append(f"{self.commit_index_prefix(commit)}{namespace_name(namespace)}/{segment}")
         return keys
@@ -252,11 +274,11 @@ class KeyLayout:
     def parse_index_key(self, key: str) -> tuple[str, IndexEntry]:
         """Any index key → (namespace, entry)."""
         parts = self._relative(key, "index/").split("/")
-        if len(parts) == 3 and parts[0] == "ns":
-            namespace, segment = parts[1], parts[2]
-        elif len(parts) == 4 and parts[0] in ("bc", "commit"):
-            namespace = parts[1] if parts[0] == "bc" else parts[2]
-            segment = parts[3]
+        # index/<kind>/...: where the namespace sits, and how many levels each kind has
+        shapes = {"ns": (3, 1), "bc": (4, 1), "phase": (4, 1), "commit": (4, 2), "bc-phase": (5, 1)}
+        shape = shapes.get(parts[0])
+        if shape is not None and len(parts) == shape[0]:
+            namespace, segment = parts[shape[1]], parts[-1]
         else:
             raise InvalidKeyError(f"{key[:200]!r} is not an index key")
         return namespace_name(namespace), IndexEntry.decode(segment)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from flask import Flask, Request, Response
 
+from osiris import logs
 from osiris.adapters.store import ObjectStore
 from osiris.config import AuthMode, load_lookup_config
 from osiris.contract import LOOKUP_TARGET
@@ -32,19 +33,11 @@ _app: Flask | None = None
 _lock = threading.Lock()
 
 
-def _connect_cluster() -> JsonPoster:
-    from osiris.adapters.kube import KubeApi
-
-    return KubeApi.from_environment(read_timeout=10.0)
-
-
 def build_app(environ: Mapping[str, str]) -> Flask:
     """The lookup app for a configuration environment (raises ConfigError naming the
     variable when it is wrong)."""
     config = load_lookup_config(environ)
-    logging.getLogger("osiris").setLevel(config.log_level)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(config.log_level)
     layout = KeyLayout(config.storage.prefix, config.cluster)
     reviewer: AccessReviewer | None = None
     if config.auth is AuthMode.NONE:
@@ -53,7 +46,14 @@ def build_app(environ: Mapping[str, str]) -> Flask:
             "who can reach it; use this for local runs only"
         )
     else:
-        reviewer = CachedAccessReviewer(KubeAccessReviewer(_connect_cluster), config.auth_cache_ttl)
+        kubeconfig = config.kubeconfig
+
+        def connect_cluster() -> JsonPoster:
+            from osiris.adapters.kube import KubeApi
+
+            return KubeApi.from_environment(read_timeout=10.0, kubeconfig=kubeconfig)
+
+        reviewer = CachedAccessReviewer(KubeAccessReviewer(connect_cluster), config.auth_cache_ttl)
 
     def open_store() -> ObjectStore:
         from osiris.adapters.factory import build_store

@@ -110,16 +110,21 @@ class ArchiveReader:
     def _streams(self, namespace: str, chosen: BuildFilter) -> tuple[list[str], frozenset[str]]:
         """The prefixes to merge and the phases still to filter on after listing.
 
-        The layout has no phase dimension yet, so a phase filter is applied to the
-        listed entries (bounded by the call budget per page). With a phase index
-        (proposed in docs/lookup-api.md) this returns one prefix per phase and no
-        residual filter; nothing else changes.
+        A phase filter merges one index per phase, so nothing is filtered after listing.
         """
-        if chosen.buildconfig is not None:
-            prefix = self._layout.buildconfig_index_prefix(namespace, chosen.buildconfig)
+        layout, bc = self._layout, chosen.buildconfig
+        if not chosen.phases:
+            if bc is None:
+                return [layout.namespace_index_prefix(namespace)], frozenset()
+            return [layout.buildconfig_index_prefix(namespace, bc)], frozenset()
+        if bc is None:
+            prefixes = [layout.phase_index_prefix(namespace, p) for p in sorted(chosen.phases)]
         else:
-            prefix = self._layout.namespace_index_prefix(namespace)
-        return [prefix], chosen.phases
+            prefixes = [
+                layout.buildconfig_phase_index_prefix(namespace, bc, p)
+                for p in sorted(chosen.phases)
+            ]
+        return prefixes, frozenset()
 
     def builds(
         self, namespace: str, chosen: BuildFilter, limit: int, token: str | None
@@ -160,8 +165,7 @@ class ArchiveReader:
         return invert_time(until + 1) + "~"
 
     def latest(self, namespace: str, buildconfig: str, phases: frozenset[str]) -> dict[str, Any]:
-        """One list call (MaxKeys 1); with a phase filter, one call per 1000 newer builds
-        of other phases until the layout has a phase index."""
+        """One list call (MaxKeys 1) per phase asked for."""
         chosen = BuildFilter(buildconfig, phases, None, None)
         streams, residual = self._streams(namespace, chosen)
         start: str | None = None

@@ -12,7 +12,7 @@ from flask import Flask, Response, request
 from werkzeug.http import http_date
 
 from osiris.adapters.store import ObjectReader, ObjectStore
-from osiris.core.keys import KeyLayout
+from osiris.core.keys import BuildRef, KeyLayout
 from osiris.core.views import namespace_item
 from osiris.errors import NotFoundError
 from osiris.lookup import logstream, params
@@ -97,10 +97,14 @@ class ApiRoutes:
         query = self._query()
         uid, tail = params.uid(query), params.tail(query)
         download = params.flag(query, "download")
-        found = self._reader.resolve(namespace, name, uid)
-        if not found.has_log:
-            raise self._reader.log_missing(found)
-        key = self._layout.log_key(found.ref)
+        if uid is not None:
+            # The links of every list item carry the uid: one GetObject, no listing.
+            key = self._layout.log_key(BuildRef(namespace, name, uid))
+        else:
+            found = self._reader.resolve(namespace, name, None)
+            if not found.has_log:
+                raise self._reader.log_missing(found)
+            key = self._layout.log_key(found.ref)
         passthrough = tail is None and logstream.accepts_gzip(
             request.headers.get("Accept-Encoding")
         )
@@ -110,7 +114,7 @@ class ApiRoutes:
         if if_none_match is not None or if_modified_since is not None:
             info = self._bucket.head(key)
             if info is None:
-                raise NotFoundError("no archived build of this name")
+                raise self._why_no_log(namespace, name, uid)
             etag = entity_tag(info.etag, representation)
             if not_modified(etag, info.last_modified, if_none_match, if_modified_since):
                 response = Response(status=304)
@@ -119,9 +123,16 @@ class ApiRoutes:
         try:
             stored = self._bucket.open(key)
         except NotFoundError:
-            raise NotFoundError("no archived build of this name") from None
+            raise self._why_no_log(namespace, name, uid) from None
         filename = f"{namespace}_{name}.log" if download else None
         return _log_response(stored, representation, tail, filename)
+
+    def _why_no_log(self, namespace: str, name: str, uid: str | None) -> NotFoundError:
+        """The 404 for a log that is not there: no such build, or why it has no log."""
+        found = self._reader.resolve(namespace, name, uid)  # raises for an unknown build
+        if found.has_log:  # removed between the listing and the read
+            return NotFoundError("no archived build of this name")
+        return self._reader.log_missing(found)
 
     def builds_by_commit(self) -> Response:
         user = self._gate.user()

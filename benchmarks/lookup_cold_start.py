@@ -1,0 +1,134 @@
+"""Cold start of the lookup function: process start → first successful response.
+
+Starts ``functions-framework --target lookup --source functions/main.py`` (what the
+Knative Service runs) over a local-directory bucket with a few archived builds, polls
+until the first 200, and repeats. Two first requests are measured separately:
+
+* ``/healthz`` — the process is up (no store, no boto3);
+* ``/api/v1/namespaces/shop/builds`` — the first real answer (builds the store).
+
+Run by hand::
+
+    /tmp/venv/bin/python benchmarks/lookup_cold_start.py --runs 5
+
+Also prints ``python -X importtime`` for the entry point's imports (cumulative ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.lookup.archive_data import BASE_TIME, StoredBuild, make_log, store_build  # noqa: E402
+
+from osiris.adapters.localdisk import LocalStore  # noqa: E402
+from osiris.core.keys import KeyLayout  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def first_success(url: str, started: float, process: subprocess.Popen[bytes]) -> float:
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the function exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    response.read()
+                    return time.perf_counter() - started
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.005)
+
+
+def measure(path: str, env: dict[str, str]) -> float:
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "functions-framework"),
+        "--target=lookup",
+        f"--source={ROOT / 'functions' / 'main.py'}",
+        f"--port={port}",
+        "--host=127.0.0.1",
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        return first_success(f"http://127.0.0.1:{port}{path}", started, process)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def import_profile(env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import osiris.entrypoints.lookup"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in result.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    return "\n".join(f"  {micros / 1000:7.1f} ms {name}" for micros, name in rows[:8])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="osiris-cold-"))
+    try:
+        store = LocalStore(root)
+        layout = KeyLayout("osiris", "bench")
+        for n in range(20):
+            store_build(
+                store,
+                layout,
+                StoredBuild(
+                    "shop", f"api-{n + 1}", BASE_TIME + n, buildconfig="api", log=make_log("x")
+                ),
+            )
+        env = dict(
+            os.environ,
+            OSIRIS_STORAGE_URL=f"file://{root}",
+            OSIRIS_CLUSTER="bench",
+            OSIRIS_AUTH="none",
+            FUNCTION_TARGET="lookup",
+            PYTHONPATH=str(ROOT / "functions"),
+        )
+        for path in ("/healthz", "/api/v1/namespaces/shop/builds"):
+            times = [measure(path, env) for _ in range(args.runs)]
+            print(
+                f"{path:36s} first 200 after: median {statistics.median(times) * 1000:6.0f} ms, "
+                f"min {min(times) * 1000:6.0f} ms, max {max(times) * 1000:6.0f} ms ({args.runs} runs)"
+            )
+        print("largest imports of osiris.entrypoints.lookup (cumulative):")
+        print(import_profile(env))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

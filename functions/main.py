@@ -15,6 +15,7 @@ from cloudevents.http import CloudEvent
 
 from osiris.entrypoints.archive import ArchiveFunction
 from osiris.entrypoints.lookup import lookup as _lookup
+from osiris.entrypoints.sweep import SweepFunction
 
 
 @functools.cache
@@ -28,8 +29,21 @@ def archive(event: CloudEvent) -> None:
     _archive()(event.get_attributes(), event.get_data())
 
 
+@functools.cache
+def _sweep() -> SweepFunction:
+    return SweepFunction.from_environ(os.environ)
+
+
+@functions_framework.cloud_event
+def sweep(event: CloudEvent) -> None:
+    """CloudEvent target (a PingSource's tick): archive the finished builds events missed."""
+    _sweep()(event.get_attributes(), event.get_data())
+
+
 if os.environ.get("FUNCTION_TARGET") == "archive":
     _archive()
+if os.environ.get("FUNCTION_TARGET") == "sweep":
+    _sweep()
 
 
 lookup = functions_framework.http(_lookup)

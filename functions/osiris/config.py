@@ -85,6 +85,19 @@ class LookupConfig:
     log_level: str = "INFO"
 
 
+# Same label as the ApiServerSource's namespaceSelector (eventing/apiserversource.yaml).
+DEFAULT_SWEEP_SELECTOR = "osiris.io/archive=enabled"
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    archive: ArchiveConfig  # storage, cluster and streaming: the archive function's own
+    namespace_selector: str = DEFAULT_SWEEP_SELECTOR
+    max_builds: int = 100
+    concurrency: int = 2
+    time_budget: float = 480.0
+
+
 # --------------------------------------------------------------------------- variables
 
 
@@ -98,9 +111,10 @@ class Variable:
     description: str
 
 
-_BOTH = frozenset({"archive", "lookup"})
-_ARCHIVE = frozenset({"archive"})
+_BOTH = frozenset({"archive", "lookup", "sweep"})  # storage and cluster: every function
+_ARCHIVE = frozenset({"archive", "sweep"})  # the sweep archives through the same code
 _LOOKUP = frozenset({"lookup"})
+_SWEEP = frozenset({"sweep"})
 
 VARIABLES: tuple[Variable, ...] = (
     Variable(
@@ -168,6 +182,20 @@ VARIABLES: tuple[Variable, ...] = (
         "openshift (TokenReview + SubjectAccessReview) or none (local runs only)",
     ),
     Variable("OSIRIS_AUTH_CACHE_TTL", _LOOKUP, "10", "seconds an access decision is cached"),
+    Variable(
+        "OSIRIS_SWEEP_NAMESPACE_SELECTOR",
+        _SWEEP,
+        DEFAULT_SWEEP_SELECTOR,
+        "label selector of the namespaces swept (kubernetes.io/metadata.name: all of them)",
+    ),
+    Variable("OSIRIS_SWEEP_MAX_BUILDS", _SWEEP, "100", "builds one sweep run archives at most"),
+    Variable("OSIRIS_SWEEP_CONCURRENCY", _SWEEP, "2", "builds a sweep run archives at once"),
+    Variable(
+        "OSIRIS_SWEEP_TIME_BUDGET",
+        _SWEEP,
+        "480",
+        "seconds after which a sweep run starts no new build (the rest waits for the next run)",
+    ),
 )
 
 _KNOWN = {variable.name for variable in VARIABLES}
@@ -348,4 +376,16 @@ def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
         auth=AuthMode(auth),
         auth_cache_ttl=env.number("OSIRIS_AUTH_CACHE_TTL", 10.0, 0.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),
+    )
+
+
+def load_sweep_config(environ: Mapping[str, str]) -> SweepConfig:
+    env = _Env(environ)
+    selector = env.get("OSIRIS_SWEEP_NAMESPACE_SELECTOR", DEFAULT_SWEEP_SELECTOR)
+    return SweepConfig(
+        archive=load_archive_config(environ),
+        namespace_selector=selector or DEFAULT_SWEEP_SELECTOR,
+        max_builds=env.integer("OSIRIS_SWEEP_MAX_BUILDS", 100, 1, 100_000),
+        concurrency=env.integer("OSIRIS_SWEEP_CONCURRENCY", 2, 1, 16),
+        time_budget=env.number("OSIRIS_SWEEP_TIME_BUDGET", 480.0, 1.0, 86_400.0),
     )

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 FUNCTION_SOURCE = "functions/main.py"
 ARCHIVE_TARGET = "archive"
 LOOKUP_TARGET = "lookup"
-SIGNATURE_TYPES = {ARCHIVE_TARGET: "cloudevent", LOOKUP_TARGET: "http"}
+SWEEP_TARGET = "sweep"
+SIGNATURE_TYPES = {ARCHIVE_TARGET: "cloudevent", LOOKUP_TARGET: "http", SWEEP_TARGET: "cloudevent"}
+
+# What a Knative PingSource sends on its schedule (knative/eventing pkg/apis/sources/v1).
+PING_EVENT_TYPE = "dev.knative.sources.ping"
 
 # The objects the archive function is told about.
 BUILD_API_GROUP = "build.openshift.io"
@@ -45,6 +49,13 @@ class Permission:
 # What the archive function's service account does against the cluster API.
 ARCHIVE_PERMISSIONS = (
     Permission(BUILD_API_GROUP, "builds", ("get",)),
+    Permission(BUILD_API_GROUP, "builds/log", ("get",)),
+)
+# What the sweep's service account does: find the watched namespaces (cluster scope) ...
+SWEEP_CLUSTER_PERMISSIONS = (Permission("", "namespaces", ("list",)),)
+# ... and, in each of them, list the builds and archive the missing ones like the archive.
+SWEEP_PERMISSIONS = (
+    Permission(BUILD_API_GROUP, "builds", ("get", "list")),
     Permission(BUILD_API_GROUP, "builds/log", ("get",)),
 )
 # What the ApiServerSource's service account needs to watch builds.

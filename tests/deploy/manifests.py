@@ -72,6 +72,7 @@ SAMPLE_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "lookup.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
     "namespace-access.yaml": ("NAMESPACE=team-a", f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}"),
     "cluster-access.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
+    "sweep.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
 }
 
 

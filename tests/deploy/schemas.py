@@ -30,6 +30,7 @@ CRD_KINDS: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("sources.knative.dev/v1", "ApiServerSource"): [
         ("knative-eventing/apiserversource.yaml", "v1")
     ],
+    ("sources.knative.dev/v1", "PingSource"): [("knative-eventing/pingsource.yaml", "v1")],
     ("eventing.knative.dev/v1", "Broker"): [("knative-eventing/broker.yaml", "v1")],
     ("eventing.knative.dev/v1", "Trigger"): [("knative-eventing/trigger.yaml", "v1")],
     ("objectbucket.io/v1alpha1", "ObjectBucketClaim"): [

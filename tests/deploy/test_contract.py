@@ -15,6 +15,7 @@ from tests.deploy import manifests
 EVENTING = manifests.eventing_objects()
 ARCHIVE = manifests.processed("archive.yaml").objects
 LOOKUP = manifests.processed("lookup.yaml").objects
+SWEEP = manifests.processed("sweep.yaml").objects
 SOURCE_FILES = ("apiserversource.yaml", "apiserversource-all-namespaces.yaml")
 
 
@@ -92,12 +93,16 @@ def test_archive_role_grants_exactly_the_archive_permissions() -> None:
 def test_access_templates_bind_each_role_to_the_account_that_uses_it(access_template: str) -> None:
     (source,) = manifests.load_documents(manifests.EVENTING / "apiserversource.yaml")
     archive = manifests.knative_service("archive.yaml")
+    sweep = manifests.knative_service("sweep.yaml")
     expected = {
         "osiris-build-watcher": {
             (source["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
         },
         "osiris-build-log-reader": {
             (archive["spec"]["template"]["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
+        },
+        "osiris-build-sweeper": {
+            (sweep["spec"]["template"]["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
         },
     }
     objects = manifests.processed(access_template).objects
@@ -150,7 +155,11 @@ def test_broker_delivery_retries_with_backoff_into_a_dead_letter_sink() -> None:
 
 @pytest.mark.parametrize(
     ("template_name", "target"),
-    [("archive.yaml", contract.ARCHIVE_TARGET), ("lookup.yaml", contract.LOOKUP_TARGET)],
+    [
+        ("archive.yaml", contract.ARCHIVE_TARGET),
+        ("lookup.yaml", contract.LOOKUP_TARGET),
+        ("sweep.yaml", contract.SWEEP_TARGET),
+    ],
 )
 def test_services_select_their_function(template_name: str, target: str) -> None:
     env = {
@@ -218,3 +227,43 @@ def test_func_yaml_deploys_the_same_archive_service_as_the_template() -> None:
             template["spec"]["volumes"], container["volumeMounts"], strict=True
         )
     ]
+
+
+def test_sweep_roles_grant_exactly_the_sweep_permissions() -> None:
+    namespaced = _cluster_role(SWEEP, "osiris-build-sweeper")
+    assert _grants(namespaced["rules"]) == _contract_grants(contract.SWEEP_PERMISSIONS)
+    cluster_wide = _cluster_role(SWEEP, "osiris-namespace-lister")
+    assert _grants(cluster_wide["rules"]) == _contract_grants(contract.SWEEP_CLUSTER_PERMISSIONS)
+
+
+def test_sweep_account_lists_namespaces_cluster_wide_and_nothing_else_there() -> None:
+    service = manifests.knative_service("sweep.yaml")
+    account = service["spec"]["template"]["spec"]["serviceAccountName"]
+    assert account in _service_account_names(SWEEP)
+    assert {obj["kind"] for obj in SWEEP if "Binding" in obj["kind"]} == {"ClusterRoleBinding"}
+    assert _bindings(SWEEP) == {"osiris-namespace-lister": {(account, manifests.OSIRIS_NAMESPACE)}}
+
+
+def test_ping_source_wakes_the_sweep_service() -> None:
+    ping = manifests.find(EVENTING, "PingSource", "osiris-sweep")
+    service = manifests.knative_service("sweep.yaml")
+    assert ping["spec"]["sink"]["ref"] == {
+        "apiVersion": service["apiVersion"],
+        "kind": service["kind"],
+        "name": service["metadata"]["name"],
+    }
+    minute, *rest = ping["spec"]["schedule"].split()
+    assert minute == "*/10" and rest == ["*", "*", "*", "*"]
+
+
+def test_sweep_selects_the_sources_namespaces_and_fits_in_one_request() -> None:
+    service = manifests.knative_service("sweep.yaml")
+    template = service["spec"]["template"]
+    env = {v["name"]: v.get("value") for v in manifests.only_container(service)["env"]}
+    label, value = manifests.OPT_IN_LABEL
+    assert env["OSIRIS_SWEEP_NAMESPACE_SELECTOR"] == f"{label}={value}"
+    assert service["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local"
+    # One run at a time, and it stops starting builds well before Knative cuts the request.
+    assert template["spec"]["containerConcurrency"] == 1
+    assert template["metadata"]["annotations"]["autoscaling.knative.dev/max-scale"] == "1"
+    assert float(env["OSIRIS_SWEEP_TIME_BUDGET"]) < template["spec"]["timeoutSeconds"]

@@ -14,9 +14,12 @@ import pytest
 from osiris import contract
 from osiris.config import (
     VARIABLES,
+    ArchiveConfig,
     AuthMode,
+    LookupConfig,
     load_archive_config,
     load_lookup_config,
+    load_sweep_config,
     variables_for,
 )
 from tests.deploy import manifests
@@ -26,7 +29,17 @@ FRAMEWORK_VARIABLES = {"FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE"}
 # Keys a Bound ObjectBucketClaim provides that osiris has no use for (obc-provisioned-keys.yaml).
 IGNORED_CLAIM_KEYS = {"BUCKET_SUBREGION"}
 CONFIG_TEMPLATES = ("config-s3.yaml", "config-obc.yaml")
-FUNCTIONS = {contract.ARCHIVE_TARGET: "archive.yaml", contract.LOOKUP_TARGET: "lookup.yaml"}
+FUNCTIONS = {
+    contract.ARCHIVE_TARGET: "archive.yaml",
+    contract.LOOKUP_TARGET: "lookup.yaml",
+    contract.SWEEP_TARGET: "sweep.yaml",
+}
+
+
+def _load(function: str, environment: dict[str, str]) -> ArchiveConfig | LookupConfig:
+    if function == contract.SWEEP_TARGET:
+        return load_sweep_config(environment).archive
+    return (load_archive_config if function == "archive" else load_lookup_config)(environment)
 
 
 def _declared(function: str) -> set[str]:
@@ -99,7 +112,7 @@ def test_s3_config_loads_into_the_functions_settings(function: str, tmp_path: Pa
     environment = manifests.container_environment(
         _pod_spec(function), _namespace("config-s3.yaml"), tmp_path
     )
-    config = (load_archive_config if function == "archive" else load_lookup_config)(environment)
+    config = _load(function, environment)
     assert config.cluster == "prod-east"
     storage = config.storage
     assert storage.prefix == "osiris"
@@ -119,7 +132,7 @@ def test_object_bucket_claim_loads_into_the_functions_settings(
     environment = manifests.container_environment(
         _pod_spec(function), _namespace("config-obc.yaml"), tmp_path
     )
-    config = (load_archive_config if function == "archive" else load_lookup_config)(environment)
+    config = _load(function, environment)
     storage = config.storage
     assert storage.s3 is not None
     assert storage.s3.bucket == "osiris-6c8f2a4e-1d0b"
@@ -181,3 +194,30 @@ def test_func_yaml_gives_archive_the_same_environment_as_the_template(tmp_path: 
         assert set(from_func) == set(from_template) - tuning
         assert from_func["FUNCTION_TARGET"] == contract.ARCHIVE_TARGET
         assert set(from_func) <= _declared("archive") | FRAMEWORK_VARIABLES | IGNORED_CLAIM_KEYS
+
+
+def test_sweep_settings_reach_the_sweep_config(tmp_path: Path) -> None:
+    arguments = (
+        f"OSIRIS_NAMESPACE={manifests.OSIRIS_NAMESPACE}",
+        "NAMESPACE_SELECTOR=kubernetes.io/metadata.name",
+        "SWEEP_MAX_BUILDS=25",
+        "SWEEP_CONCURRENCY=3",
+        "SWEEP_TIME_BUDGET=300",
+    )
+    service = next(
+        obj
+        for obj in manifests.processed("sweep.yaml", arguments).objects
+        if obj["kind"] == "Service"
+    )
+    environment = manifests.container_environment(
+        service["spec"]["template"]["spec"], _namespace("config-obc.yaml"), tmp_path
+    )
+    config = load_sweep_config(environment)
+    assert (
+        config.namespace_selector,
+        config.max_builds,
+        config.concurrency,
+        config.time_budget,
+    ) == ("kubernetes.io/metadata.name", 25, 3, 300.0)
+    assert config.archive.storage.s3 is not None
+    assert config.archive.storage.s3.bucket == "osiris-6c8f2a4e-1d0b"

@@ -21,6 +21,7 @@ def test_the_expected_manifests_exist() -> None:
         "eventing/apiserversource.yaml",
         "eventing/apiserversource-all-namespaces.yaml",
         "eventing/broker.yaml",
+        "eventing/pingsource.yaml",
         "eventing/source-rbac.yaml",
         "eventing/triggers.yaml",
         "openshift/archive.yaml",
@@ -29,6 +30,7 @@ def test_the_expected_manifests_exist() -> None:
         "openshift/config-s3.yaml",
         "openshift/lookup.yaml",
         "openshift/namespace-access.yaml",
+        "openshift/sweep.yaml",
     }
     assert set(TEMPLATES) == set(manifests.SAMPLE_ARGUMENTS)
 
@@ -101,7 +103,9 @@ def test_strict_schemas_reject_a_misspelt_field() -> None:
     config_map["metadata"]["label"] = {}
     template = copy.deepcopy(manifests.template("lookup.yaml"))
     template["parameters"][0]["require"] = True
-    for broken in (service, source, broker, claim, config_map, template):
+    (ping,) = manifests.load_documents(manifests.EVENTING / "pingsource.yaml")
+    ping["spec"]["shedule"] = ping["spec"].pop("schedule")
+    for broken in (service, source, broker, claim, config_map, template, ping):
         with pytest.raises(schemas.ManifestInvalidError):
             schemas.validate(broken)
 
@@ -128,8 +132,8 @@ def test_number_of_validated_objects(capsys: pytest.CaptureFixture[str]) -> None
             f"\nvalidated {len(eventing)} eventing objects, {len(TEMPLATES)} templates, "
             f"{len(processed)} processed template objects, and func.yaml"
         )
-    assert len(eventing) == 9
-    assert len(processed) == 17
+    assert len(eventing) == 10
+    assert len(processed) == 24
 
 
 def _unresolved_references(node: Any) -> list[str]:

@@ -14,11 +14,11 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from osiris.adapters.store import ListPage, ObjectInfo
+from osiris.adapters.store import ListPage, ObjectInfo, UploadInfo
 from osiris.errors import (
     InvalidKeyError,
     NotFoundError,
@@ -28,6 +28,7 @@ from osiris.errors import (
 
 _UPLOADS = ".uploads"
 _ATTRS = ".attrs"
+_UPLOAD_KEY = "key"  # in a staging directory: which object the upload is for
 
 
 class LocalStore:
@@ -48,12 +49,16 @@ class LocalStore:
     def _attrs_path(self, key: str) -> Path:
         return self._root / _ATTRS / hashlib.sha256(key.encode()).hexdigest()
 
+    def _attrs(self, key: str) -> dict[str, object]:
+        attrs_path = self._attrs_path(key)
+        if not attrs_path.exists():
+            return {}
+        loaded: dict[str, object] = json.loads(attrs_path.read_text())
+        return loaded
+
     def _info(self, key: str, path: Path) -> ObjectInfo:
         stat = path.stat()
-        attrs: dict[str, str] = {}
-        attrs_path = self._attrs_path(key)
-        if attrs_path.exists():
-            attrs = json.loads(attrs_path.read_text())
+        attrs = {name: str(value) for name, value in self._attrs(key).items() if name != "tags"}
         return ObjectInfo(
             key=key,
             size=stat.st_size,
@@ -72,12 +77,15 @@ class LocalStore:
         content_encoding: str | None,
         *,
         exclusive: bool,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        attrs = {"etag": etag, "content_type": content_type}
+        attrs: dict[str, object] = {"etag": etag, "content_type": content_type}
         if content_encoding:
             attrs["content_encoding"] = content_encoding
+        if tags:
+            attrs["tags"] = dict(tags)
         self._attrs_path(key).write_text(json.dumps(attrs))
         if exclusive:
             try:
@@ -96,12 +104,20 @@ class LocalStore:
             return None
         return self._info(key, path)
 
-    def put(self, key: str, data: bytes, *, content_type: str, if_none_match: bool = False) -> None:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        if_none_match: bool = False,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         fd, tmp = tempfile.mkstemp(dir=self._root / _UPLOADS)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        self._publish(key, Path(tmp), etag, content_type, None, exclusive=if_none_match)
+        self._publish(key, Path(tmp), etag, content_type, None, exclusive=if_none_match, tags=tags)
 
     def get(self, key: str) -> bytes:
         path = self._path(key)
@@ -171,11 +187,17 @@ class LocalStore:
             self._attrs_path(key).unlink(missing_ok=True)
 
     def start_upload(
-        self, key: str, *, content_type: str, content_encoding: str | None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        content_encoding: str | None,
+        tags: Mapping[str, str] | None = None,
     ) -> LocalUpload:
         self._path(key)
         staging = Path(tempfile.mkdtemp(dir=self._root / _UPLOADS))
-        return LocalUpload(self, key, staging, content_type, content_encoding)
+        (staging / _UPLOAD_KEY).write_text(key)
+        return LocalUpload(self, key, staging, content_type, content_encoding, tags)
 
     def check(self) -> None:
         if not os.access(self._root, os.W_OK):
@@ -184,6 +206,35 @@ class LocalStore:
     def incomplete_uploads(self) -> int:
         """How many uploads are neither completed nor aborted (for tests and verify)."""
         return sum(1 for entry in (self._root / _UPLOADS).iterdir() if entry.is_dir())
+
+    # -- maintenance (osiris verify / retention)
+    def list_uploads(self, prefix: str) -> Iterator[UploadInfo]:
+        found = []
+        for staging in (self._root / _UPLOADS).iterdir():
+            try:
+                key = (staging / _UPLOAD_KEY).read_text()
+                initiated = datetime.fromtimestamp(staging.stat().st_mtime, UTC)
+            except (NotADirectoryError, FileNotFoundError):
+                continue  # a put's temporary file, or an upload that just finished
+            if key.startswith(prefix):
+                found.append(UploadInfo(key, staging.name, initiated))
+        yield from sorted(found, key=lambda upload: (upload.key, upload.upload_id))
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        staging = self._root / _UPLOADS / upload_id
+        if "/" in upload_id or upload_id.startswith("."):
+            raise InvalidKeyError(f"{upload_id[:80]!r} is not an upload id")
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def get_tags(self, key: str) -> dict[str, str]:
+        if not self._path(key).is_file():
+            raise NotFoundError(f"{key} does not exist")
+        tags = self._attrs(key).get("tags")
+        return (
+            {str(name): str(value) for name, value in tags.items()}
+            if isinstance(tags, dict)
+            else {}
+        )
 
 
 class LocalUpload:
@@ -196,12 +247,14 @@ class LocalUpload:
         staging: Path,
         content_type: str,
         content_encoding: str | None,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
         self._store = store
         self._key = key
         self._staging = staging
         self._content_type = content_type
         self._content_encoding = content_encoding
+        self._tags = dict(tags or {})
         self._lock = threading.Lock()
         self._parts: dict[int, str] = {}
 
@@ -222,7 +275,13 @@ class LocalUpload:
         digests = "".join(self._parts[n] for n in numbers).encode()
         etag = f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(numbers)}"
         self._store._publish(
-            self._key, assembled, etag, self._content_type, self._content_encoding, exclusive=False
+            self._key,
+            assembled,
+            etag,
+            self._content_type,
+            self._content_encoding,
+            exclusive=False,
+            tags=self._tags,
         )
         shutil.rmtree(self._staging, ignore_errors=True)
 

@@ -9,11 +9,13 @@ must still archive it rather than drop it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from osiris.adapters.store import ListPage, ObjectInfo
+from osiris.adapters.store import ListPage, ObjectInfo, UploadInfo
 from osiris.config import S3Settings
 from osiris.errors import (
     NotFoundError,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 _NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
 _PRECONDITION = {"PreconditionFailed", "412"}
+_TAGGING_ATTEMPTS = 6  # 50 ms doubling: about 1.6 s in all
 
 
 def make_client(settings: S3Settings) -> S3Client:
@@ -75,6 +78,11 @@ def translate(exc: Exception, what: str) -> OsirisError:
     return StorageUnavailableError(f"{what}: {type(exc).__name__}: {exc}")
 
 
+def _code(exc: Exception) -> str:
+    response: Any = getattr(exc, "response", {})
+    return str(response.get("Error", {}).get("Code", ""))
+
+
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -102,8 +110,18 @@ class S3Store:
             return None
         return _info(key, response)
 
-    def put(self, key: str, data: bytes, *, content_type: str, if_none_match: bool = False) -> None:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        if_none_match: bool = False,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         extra: dict[str, Any] = {"IfNoneMatch": "*"} if if_none_match else {}
+        if tags:
+            extra["Tagging"] = urlencode(dict(tags))
         with _translated(f"PUT {key}"):
             self._client.put_object(
                 Bucket=self._bucket, Key=key, Body=data, ContentType=content_type, **extra
@@ -166,26 +184,97 @@ class S3Store:
                 )
 
     def start_upload(
-        self, key: str, *, content_type: str, content_encoding: str | None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        content_encoding: str | None,
+        tags: Mapping[str, str] | None = None,
     ) -> S3Upload:
         extra: dict[str, Any] = {"ContentEncoding": content_encoding} if content_encoding else {}
+        if tags:
+            extra["Tagging"] = urlencode(dict(tags))
         with _translated(f"CreateMultipartUpload {key}"):
             response = self._client.create_multipart_upload(
                 Bucket=self._bucket, Key=key, ContentType=content_type, **extra
             )
-        return S3Upload(self._client, self._bucket, key, response["UploadId"])
+        return S3Upload(self._client, self._bucket, key, response["UploadId"], tags)
 
     def check(self) -> None:
         with _translated(f"HEAD bucket {self._bucket}"):
             self._client.head_bucket(Bucket=self._bucket)
 
+    # -- maintenance (osiris verify / retention)
+    def list_uploads(self, prefix: str) -> Iterator[UploadInfo]:
+        args: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix}
+        while True:
+            with _translated(f"ListMultipartUploads {prefix}"):
+                response = self._client.list_multipart_uploads(**args)
+            for upload in response.get("Uploads", []):
+                yield UploadInfo(upload["Key"], upload["UploadId"], upload["Initiated"])
+            if not response.get("IsTruncated"):
+                return
+            args["KeyMarker"] = response.get("NextKeyMarker", "")
+            args["UploadIdMarker"] = response.get("NextUploadIdMarker", "")
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        with _translated(f"AbortMultipartUpload {key}"):
+            try:
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=key, UploadId=upload_id
+                )
+            except ClientError as exc:
+                # Someone else (or a lifecycle rule) finished it first.
+                if _code(exc) not in {"NoSuchUpload", *_NOT_FOUND}:
+                    raise
+
+    def get_tags(self, key: str) -> dict[str, str]:
+        with _translated(f"GetObjectTagging {key}"):
+            response = self._client.get_object_tagging(Bucket=self._bucket, Key=key)
+        # RGW leaves TagSet out entirely when an object has no tags.
+        return {tag["Key"]: tag["Value"] for tag in response.get("TagSet", [])}
+
+    def lifecycle_rules(self) -> list[dict[str, Any]]:
+        """The bucket's lifecycle rules as S3 returns them (empty if it has none)."""
+        from botocore.exceptions import ClientError
+
+        with _translated(f"GetBucketLifecycleConfiguration {self._bucket}"):
+            try:
+                response = self._client.get_bucket_lifecycle_configuration(Bucket=self._bucket)
+            except ClientError as exc:
+                if _code(exc) == "NoSuchLifecycleConfiguration":
+                    return []
+                raise
+        return [dict(rule) for rule in response.get("Rules", [])]
+
+    def set_lifecycle_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Replace the bucket's whole lifecycle configuration (no rules: remove it)."""
+        with _translated(f"PutBucketLifecycleConfiguration {self._bucket}"):
+            if rules:
+                self._client.put_bucket_lifecycle_configuration(
+                    Bucket=self._bucket,
+                    LifecycleConfiguration={"Rules": rules},  # type: ignore[typeddict-item]
+                )
+            else:
+                self._client.delete_bucket_lifecycle(Bucket=self._bucket)
+
 
 class S3Upload:
-    def __init__(self, client: S3Client, bucket: str, key: str, upload_id: str) -> None:
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         self._client = client
         self._bucket = bucket
         self._key = key
         self._upload_id = upload_id
+        self._tags = dict(tags or {})
         self._etags: dict[int, str] = {}
         self._lock = threading.Lock()
 
@@ -210,6 +299,35 @@ class S3Upload:
                 UploadId=self._upload_id,
                 MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
             )
+        if self._tags:
+            self._tag_completed_object()
+
+    def _tag_completed_object(self) -> None:
+        """Set the tags on the completed object again.
+
+        Ceph RGW 16 drops the Tagging given to CreateMultipartUpload (AWS keeps it). A
+        crash before this leaves an untagged log but no build.json yet, so the
+        redelivery rewrites both. While concurrent deliveries of the same build complete
+        their uploads of the same key, RGW answers 409 OperationAborted: the object is
+        busy for a moment, so the tagging is tried again, and every delivery tags the
+        object after its own completion, so the last one leaves it tagged.
+        """
+        from botocore.exceptions import ClientError
+
+        tag_set = [{"Key": key, "Value": value} for key, value in self._tags.items()]
+        for attempt in range(_TAGGING_ATTEMPTS):
+            with _translated(f"PutObjectTagging {self._key}"):
+                try:
+                    self._client.put_object_tagging(
+                        Bucket=self._bucket,
+                        Key=self._key,
+                        Tagging={"TagSet": tag_set},  # type: ignore[typeddict-item]
+                    )
+                    return
+                except ClientError as exc:
+                    if _code(exc) != "OperationAborted" or attempt + 1 == _TAGGING_ATTEMPTS:
+                        raise
+            time.sleep(0.05 * 2**attempt)
 
     def abort(self) -> None:
         # Best effort: an abort that fails leaves an incomplete upload for the

@@ -8,7 +8,7 @@ They raise only :mod:`osiris.errors` exceptions: ``NotFoundError``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -31,6 +31,15 @@ class ListPage:
     objects: list[ObjectInfo] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     continuation: str | None = None  # None: nothing after this page
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """A multipart upload that was started and neither completed nor aborted yet."""
+
+    key: str
+    upload_id: str
+    initiated: datetime
 
 
 class ObjectReader(Protocol):
@@ -67,8 +76,12 @@ class ObjectStore(Protocol):
         *,
         content_type: str,
         if_none_match: bool = False,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
-        """Write a small object; with ``if_none_match`` fail if it already exists."""
+        """Write a small object; with ``if_none_match`` fail if it already exists.
+
+        ``tags`` become S3 object tags (what lifecycle rules can filter on).
+        """
 
     def get(self, key: str) -> bytes:
         """Read a small object whole."""
@@ -89,8 +102,28 @@ class ObjectStore(Protocol):
     def delete(self, keys: list[str]) -> None: ...
 
     def start_upload(
-        self, key: str, *, content_type: str, content_encoding: str | None
-    ) -> MultipartUpload: ...
+        self,
+        key: str,
+        *,
+        content_type: str,
+        content_encoding: str | None,
+        tags: Mapping[str, str] | None = None,
+    ) -> MultipartUpload:
+        """Start a multipart upload; ``tags`` are on the object once it is complete."""
 
     def check(self) -> None:
         """Raise ``StorageUnavailableError`` unless the bucket can be reached."""
+
+
+class MaintainedStore(ObjectStore, Protocol):
+    """What the operations commands (``osiris verify``, ``osiris retention``) need beyond
+    the functions' interface: the uploads nobody finished, and the tags of an object."""
+
+    def list_uploads(self, prefix: str) -> Iterator[UploadInfo]:
+        """Every unfinished multipart upload under ``prefix``, in key order."""
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        """Abort one unfinished upload; an upload that is already gone is not an error."""
+
+    def get_tags(self, key: str) -> dict[str, str]:
+        """The object's tags (empty if it has none); ``NotFoundError`` if it is absent."""

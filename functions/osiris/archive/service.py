@@ -42,6 +42,13 @@ from osiris.core.metadata import (
 from osiris.errors import LogUnavailableError, NotFoundError, PreconditionFailedError
 
 INDEX_CONTENT_TYPE = "application/x-osiris-index"
+# Every object of a build carries its phase, so lifecycle rules can keep failed
+# builds longer than successful ones (see docs/retention.md).
+PHASE_TAG = "osiris-phase"
+
+
+def phase_tags(phase: str) -> dict[str, str]:
+    return {PHASE_TAG: phase}
 
 
 class Decision(enum.Enum):
@@ -124,7 +131,10 @@ class Archiver:
         digest = StreamDigest()
         try:
             upload = self._store.start_upload(
-                key, content_type=LOG_CONTENT_TYPE, content_encoding=LOG_CONTENT_ENCODING
+                key,
+                content_type=LOG_CONTENT_TYPE,
+                content_encoding=LOG_CONTENT_ENCODING,
+                tags=phase_tags(facts.phase),
             )
             compressed = upload_parts(
                 gzip_stream(
@@ -147,7 +157,7 @@ class Archiver:
             facts.ref.namespace, facts.index_entry(log_bytes), facts.commit
         )
         for key in keys:
-            self._store.put(key, b"", content_type=INDEX_CONTENT_TYPE)
+            self._store.put(key, b"", content_type=INDEX_CONTENT_TYPE, tags=phase_tags(facts.phase))
         return keys
 
     def _commit(
@@ -156,7 +166,13 @@ class Archiver:
         key = self._layout.metadata_key(facts.ref)
         body = encode(document)
         try:
-            self._store.put(key, body, content_type=METADATA_CONTENT_TYPE, if_none_match=True)
+            self._store.put(
+                key,
+                body,
+                content_type=METADATA_CONTENT_TYPE,
+                if_none_match=True,
+                tags=phase_tags(facts.phase),
+            )
             return Decision.ARCHIVED
         except PreconditionFailedError:
             pass
@@ -164,7 +180,9 @@ class Archiver:
         winner = json.loads(self._store.get(key))
         ours_has_log = log_state(document) == "archived"
         if ours_has_log and log_state(winner) != "archived":
-            self._store.put(key, body, content_type=METADATA_CONTENT_TYPE)
+            self._store.put(
+                key, body, content_type=METADATA_CONTENT_TYPE, tags=phase_tags(facts.phase)
+            )
             self._drop_index(facts, winner, keep=index_keys)
             return Decision.ARCHIVED
         self._drop_index(facts, document, keep=self._index_keys_of(facts, winner))

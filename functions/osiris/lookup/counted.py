@@ -9,7 +9,7 @@ of S3 calls per request does not grow with the bucket.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from osiris.adapters.store import ListPage, MultipartUpload, ObjectInfo, ObjectReader, ObjectStore
@@ -47,9 +47,19 @@ class CountedStore:
         with self._counted("HeadObject"):
             return self.inner.head(key)
 
-    def put(self, key: str, data: bytes, *, content_type: str, if_none_match: bool = False) -> None:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        if_none_match: bool = False,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         with self._counted("PutObject"):
-            self.inner.put(key, data, content_type=content_type, if_none_match=if_none_match)
+            self.inner.put(
+                key, data, content_type=content_type, if_none_match=if_none_match, tags=tags
+            )
 
     def get(self, key: str) -> bytes:
         with self._counted("GetObject"):
@@ -82,11 +92,16 @@ class CountedStore:
             self.inner.delete(keys)
 
     def start_upload(
-        self, key: str, *, content_type: str, content_encoding: str | None
+        self,
+        key: str,
+        *,
+        content_type: str,
+        content_encoding: str | None,
+        tags: Mapping[str, str] | None = None,
     ) -> MultipartUpload:
         with self._counted("CreateMultipartUpload"):
             return self.inner.start_upload(
-                key, content_type=content_type, content_encoding=content_encoding
+                key, content_type=content_type, content_encoding=content_encoding, tags=tags
             )
 
     def check(self) -> None:

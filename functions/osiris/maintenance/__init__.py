@@ -1,0 +1,1 @@
+"""Operations on the archive as a whole: ``osiris verify`` and ``osiris retention``."""

@@ -1,0 +1,121 @@
+"""What a sweep has to do, decided without I/O.
+
+A sweep compares the finished Builds the cluster still has with the ``build.json``
+commit markers in the bucket. Both sides are sorted by the same string, the build's key
+prefix ``builds/<ns>/<name>/<uid>/``, so the comparison is a merge: a listing that
+starts just before a candidate resolves that candidate and every later one the page
+reaches (see :func:`resolve_page`). Only ``build.json`` counts as archived: an index
+entry is written before it and may belong to an archive that crashed half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from osiris.core.builds import BuildFacts, parse_build
+from osiris.core.keys import METADATA_OBJECT, KeyLayout
+from osiris.errors import InvalidEventError
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A finished build in the cluster, with the object the archiver is handed."""
+
+    facts: BuildFacts
+    build: dict[str, Any]
+    prefix: str  # builds/<ns>/<name>/<uid>/ under the layout's root
+
+    @property
+    def marker(self) -> str:
+        return self.prefix + METADATA_OBJECT
+
+    @property
+    def label(self) -> str:
+        return f"{self.facts.ref.namespace}/{self.facts.ref.name}"
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.facts.completed or self.facts.started or self.facts.created
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A listed object osiris cannot use (bad name, bad time): counted, never archived."""
+
+    label: str
+    reason: str
+
+
+def finished_candidates(
+    layout: KeyLayout, items: Iterable[dict[str, Any]]
+) -> tuple[list[Candidate], list[Rejected]]:
+    """The finished builds among a Build list's items, sorted by key prefix."""
+    candidates: list[Candidate] = []
+    rejected: list[Rejected] = []
+    for item in items:
+        try:
+            facts = parse_build(item)
+        except InvalidEventError as exc:
+            rejected.append(Rejected(_label(item), exc.message))
+            continue
+        if facts.finished:
+            ref = facts.ref
+            prefix = f"{layout.build_prefix(ref.namespace, ref.name)}{ref.uid}/"
+            candidates.append(Candidate(facts, item, prefix))
+    candidates.sort(key=lambda candidate: candidate.prefix)
+    return candidates, rejected
+
+
+def _label(item: object) -> str:
+    metadata = item.get("metadata") if isinstance(item, dict) else None
+    if not isinstance(metadata, dict):
+        return "?"
+    return f"{str(metadata.get('namespace', '?'))[:63]}/{str(metadata.get('name', '?'))[:253]}"
+
+
+@dataclass(frozen=True)
+class PageVerdict:
+    archived: list[Candidate]
+    missing: list[Candidate]
+    unresolved: list[Candidate]  # beyond the page: list again from the first of these
+
+
+def resolve_page(pending: list[Candidate], keys: Iterable[str], *, truncated: bool) -> PageVerdict:
+    """Decide ``pending`` (sorted by prefix) from one ascending listing page.
+
+    The page was listed from just before ``pending[0]``. A candidate is archived if its
+    ``build.json`` is on the page; missing if it is not although the page reaches past
+    where it would be (or the listing ended); undecided otherwise.
+    """
+    listed = set(keys)
+    last = max(listed, default="")
+    archived: list[Candidate] = []
+    missing: list[Candidate] = []
+    for index, candidate in enumerate(pending):
+        if candidate.marker in listed:
+            archived.append(candidate)
+        elif not truncated or last > candidate.marker:
+            missing.append(candidate)
+        else:
+            return PageVerdict(archived, missing, pending[index:])
+    return PageVerdict(archived, missing, [])
+
+
+def listing_start(candidate: Candidate) -> str:
+    """``StartAfter`` for a listing whose first key can be the candidate's own objects."""
+    return candidate.prefix
+
+
+@dataclass(frozen=True)
+class Selection:
+    chosen: list[Candidate]
+    deferred: list[Candidate]
+
+
+def select(missing: Iterable[Candidate], max_builds: int) -> Selection:
+    """The builds this run archives: the oldest first, as they are pruned first."""
+    ordered = sorted(missing, key=lambda c: (c.finished_at, c.prefix))
+    return Selection(ordered[:max_builds], ordered[max_builds:])

@@ -1,0 +1,200 @@
+"""One sweep: list the cluster's finished builds, find the missing ones, archive a bounded
+number of them through the archive function's own :class:`~osiris.archive.service.Archiver`.
+
+Nothing is persisted between runs: a run that stops early (work bound, time budget,
+Ctrl-C) leaves the rest unarchived, and the next run finds exactly those missing again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from osiris.adapters.store import ObjectStore
+from osiris.archive.service import Archiver, Decision
+from osiris.core.events import BuildEvent, Mode
+from osiris.core.keys import KeyLayout, namespace_name
+from osiris.errors import OsirisError
+from osiris.sweep.bucket import check_bucket
+from osiris.sweep.cluster import BuildLister
+from osiris.sweep.plan import Candidate, finished_candidates, select
+
+log = logging.getLogger("osiris.sweep")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which namespaces: the ones named, else those matching the label selector."""
+
+    namespaces: tuple[str, ...] = ()
+    selector: str = ""
+
+
+@dataclass
+class Summary:
+    namespaces: int = 0
+    found: int = 0  # finished builds in the cluster
+    already_present: int = 0
+    archived: int = 0
+    unavailable: int = 0  # archived as metadata only: the log could not be had
+    failed: int = 0
+    deferred: int = 0  # missing, left for the next run (work bound, time budget, interrupt)
+    rejected: int = 0  # listed objects that are not usable Builds
+    bucket_lists: int = 0
+    namespace_failures: dict[str, str] = field(default_factory=dict)
+    retry: bool = False  # a listing failed transiently: the trigger should try again
+    interrupted: bool = False
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SweepPlan:
+    summary: Summary
+    chosen: list[Candidate]
+    deferred: list[Candidate]
+
+
+Progress = Callable[[int, int, Summary], None]
+
+
+class Sweeper:
+    def __init__(
+        self,
+        lister: BuildLister,
+        store: ObjectStore,
+        archiver: Archiver,
+        layout: KeyLayout,
+        *,
+        concurrency: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lister = lister
+        self._store = store
+        self._archiver = archiver
+        self._layout = layout
+        self._concurrency = concurrency
+        self._clock = clock
+
+    def plan(self, scope: Scope, max_builds: int) -> SweepPlan:
+        """List and compare; OsirisError if the namespaces themselves cannot be listed."""
+        summary = Summary()
+        names = (
+            [namespace_name(name) for name in scope.namespaces]
+            if scope.namespaces
+            else list(self._lister.namespaces(scope.selector))
+        )
+        missing: list[Candidate] = []
+        for namespace in names:
+            summary.namespaces += 1
+            try:
+                missing += self._missing_in(namespace, summary)
+            except OsirisError as exc:
+                # One broken namespace must not starve the others.
+                summary.namespace_failures[namespace] = exc.message
+                summary.retry = summary.retry or exc.retryable
+                log.warning(
+                    "namespace not swept",
+                    extra={"namespace": namespace, "reason": exc.message},
+                )
+        selection = select(missing, max_builds)
+        summary.deferred = len(selection.deferred)
+        return SweepPlan(summary, selection.chosen, selection.deferred)
+
+    def _missing_in(self, namespace: str, summary: Summary) -> list[Candidate]:
+        candidates, rejected = finished_candidates(self._layout, self._lister.builds(namespace))
+        for item in rejected:
+            log.warning("build not usable", extra={"build": item.label, "reason": item.reason})
+        check = check_bucket(self._store, f"{self._layout.root}builds/{namespace}/", candidates)
+        summary.found += len(candidates)
+        summary.rejected += len(rejected)
+        summary.already_present += len(check.archived)
+        summary.bucket_lists += check.list_requests
+        return check.missing
+
+    def run(
+        self,
+        plan: SweepPlan,
+        *,
+        event_id: str,
+        event_type: str,
+        time_budget: float | None = None,
+        progress: Progress | None = None,
+    ) -> Summary:
+        summary = plan.summary
+        deadline = None if time_budget is None else self._clock() + time_budget
+        counted: set[Future[Decision | None]] = set()
+        executor = ThreadPoolExecutor(self._concurrency, thread_name_prefix="sweep")
+        futures: dict[Future[Decision | None], Candidate] = {
+            executor.submit(self._archive_one, candidate, event_id, event_type, deadline): candidate
+            for candidate in plan.chosen
+        }
+        try:
+            for future in _as_completed(futures):
+                self._count(summary, futures[future], future)
+                counted.add(future)
+                if progress is not None:
+                    progress(len(counted), len(futures), summary)
+        except KeyboardInterrupt:
+            # Builds in flight finish (or abort their upload); the queued ones are dropped.
+            summary.interrupted = True
+            executor.shutdown(wait=True, cancel_futures=True)
+            for future, candidate in futures.items():
+                if future.cancelled():
+                    summary.deferred += 1
+                elif future not in counted:
+                    self._count(summary, candidate, future)
+        finally:
+            executor.shutdown(wait=True)
+        return summary
+
+    def _archive_one(
+        self, candidate: Candidate, event_id: str, event_type: str, deadline: float | None
+    ) -> Decision | None:
+        if deadline is not None and self._clock() > deadline:
+            return None  # over the time budget: the next run picks it up
+        ref = candidate.facts.ref
+        event = BuildEvent(
+            id=event_id,
+            type=event_type,
+            action="sweep",
+            mode=Mode.RESOURCE,
+            namespace=ref.namespace,
+            name=ref.name,
+            build=candidate.build,
+        )
+        # handle(): HEAD build.json again first, an event may have archived it meanwhile.
+        return self._archiver.handle(event).decision
+
+    def _count(
+        self, summary: Summary, candidate: Candidate, future: Future[Decision | None]
+    ) -> None:
+        try:
+            decision = future.result()
+        except OsirisError as exc:
+            summary.failed += 1
+            log.warning(
+                "build not archived", extra={"build": candidate.label, "reason": exc.message}
+            )
+            return
+        if decision is None:
+            summary.deferred += 1
+        elif decision is Decision.ARCHIVED:
+            summary.archived += 1
+        elif decision is Decision.LOG_UNAVAILABLE:
+            summary.unavailable += 1
+        else:  # already archived by a concurrent event, or gone meanwhile
+            summary.already_present += 1
+
+
+def _as_completed(futures: Iterable[Future[Decision | None]]) -> Iterable[Future[Decision | None]]:
+    # concurrent.futures.as_completed, but waking up regularly so Ctrl-C is seen promptly.
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+        yield from finished

@@ -1,0 +1,84 @@
+"""``osiris backfill`` as a user runs it: a subprocess, the kubeconfig, the storage variables."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from osiris.simulator.cluster import SimulatedCluster
+from tests.support.s3 import S3Bucket
+from tests.sweep.test_sweep_http import all_keys, open_uploads
+
+BUILDS = 1000
+
+
+def backfill(environ: dict[str, str], *arguments: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # our own interpreter and arguments
+        [sys.executable, "-m", "osiris.cli", "backfill", *arguments],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def markers(bucket: S3Bucket) -> Counter[str]:
+    return Counter(k for k in all_keys(bucket) if k.endswith("/build.json"))
+
+
+@pytest.mark.slow
+def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
+    cluster: SimulatedCluster,
+    function_environ: dict[str, str],
+    s3_bucket: S3Bucket,
+    tmp_path: Path,
+) -> None:
+    for number in range(BUILDS):
+        namespace = "shop" if number % 3 else "lab"
+        cluster.start_build(namespace, "api" if number % 2 else "web", log_size=200 + number)
+    environ = {**function_environ, "OSIRIS_SWEEP_CONCURRENCY": "4"}
+
+    dry = backfill(environ, "-l", "osiris.io/archive=enabled", "--dry-run")
+    out, _ = dry.communicate()
+    assert dry.returncode == 0
+    assert out.count("would archive ") == BUILDS
+    assert all_keys(s3_bucket) == []
+
+    # Interrupt (Ctrl-C) once the progress bar shows work done.
+    first = backfill(environ, "-n", "shop", "-n", "lab")
+    assert first.stderr is not None
+    for line in first.stderr:
+        if line.startswith("[") and int(line.split("] ")[1].split("/")[0]) >= 100:
+            first.send_signal(signal.SIGINT)
+            break
+    out, _ = first.communicate()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert first.returncode == 130 and summary["interrupted"] is True
+    archived_first = summary["archived"]
+    assert 100 <= archived_first < BUILDS
+    assert summary["archived"] + summary["deferred"] + summary["failed"] == BUILDS
+    assert sum(markers(s3_bucket).values()) == archived_first
+    assert open_uploads(s3_bucket) == []  # in-flight builds finished, queued ones never began
+
+    second = backfill(environ, "-n", "shop", "-n", "lab")
+    out, err = second.communicate()
+    assert second.returncode == 0, err[-2000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["found"], summary["already_present"], summary["archived"]) == (
+        BUILDS,
+        archived_first,
+        BUILDS - archived_first,
+    )
+    assert f"{BUILDS - archived_first}/{BUILDS - archived_first}" in err
+
+    counted = markers(s3_bucket)
+    assert len(counted) == BUILDS and set(counted.values()) == {1}
+    index = [k for k in all_keys(s3_bucket) if "/index/ns/" in k]
+    assert len(index) == BUILDS
+    assert open_uploads(s3_bucket) == []

@@ -14,7 +14,7 @@ Secret can be fed to the functions with ``envFrom``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -228,25 +228,27 @@ class _Env:
         return value
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.get(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ConfigError(f"{name}={raw!r} is not an integer") from None
-        if not low <= value <= high:
-            raise ConfigError(f"{name}={value} is out of range [{low}, {high}]")
-        return value
+        return int(self._bounded(name, default, low, high, int, "an integer"))
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
+        return self._bounded(name, default, low, high, float, "a number")
+
+    def _bounded(
+        self,
+        name: str,
+        default: float,
+        low: float,
+        high: float,
+        parse: Callable[[str], float],
+        kind: str,
+    ) -> float:
         raw = self.get(name)
         if raw is None:
             return default
         try:
-            value = float(raw)
+            value = parse(raw)
         except ValueError:
-            raise ConfigError(f"{name}={raw!r} is not a number") from None
+            raise ConfigError(f"{name}={raw!r} is not {kind}") from None
         if not low <= value <= high:
             raise ConfigError(f"{name}={value} is out of range [{low}, {high}]")
         return value

@@ -32,20 +32,6 @@ def apiserver(cluster: SimulatedCluster) -> Iterator[SimulatedApiServer]:
         yield server
 
 
-def s3_environ(bucket: S3Bucket) -> dict[str, str]:
-    target = bucket.target
-    env = {
-        "OSIRIS_STORAGE_URL": f"s3://{bucket.name}",
-        "OSIRIS_S3_ENDPOINT": target.endpoint_url,
-        "AWS_ACCESS_KEY_ID": target.access_key,
-        "AWS_SECRET_ACCESS_KEY": target.secret_key,
-        "OSIRIS_S3_REGION": target.region,
-    }
-    if target.ca_bundle:
-        env["OSIRIS_S3_CA_BUNDLE"] = target.ca_bundle
-    return env
-
-
 @pytest.fixture
 def archive_function(
     tmp_path: Path, apiserver: SimulatedApiServer, s3_bucket: S3Bucket
@@ -63,7 +49,7 @@ def archive_function(
             "OSIRIS_CLUSTER": CLUSTER,
             "OSIRIS_PART_SIZE_MB": "5",
             "OSIRIS_LOG_READ_TIMEOUT": "3",
-            **s3_environ(s3_bucket),
+            **s3_bucket.environ(),
             **overrides,
         }
         process = FunctionProcess("archive", env, tmp_path / f"archive-{len(started)}.log")

@@ -42,15 +42,6 @@ def metadata(bucket: S3Bucket, build: dict) -> dict:
     )
 
 
-def all_keys(bucket: S3Bucket) -> list[str]:
-    paginator = bucket.target.client().get_paginator("list_objects_v2")
-    return [
-        o["Key"]
-        for page in paginator.paginate(Bucket=bucket.name)
-        for o in page.get("Contents", [])
-    ]
-
-
 @pytest.mark.parametrize(
     ("mode", "encoding"), [("Resource", "binary"), ("Reference", "structured")]
 )
@@ -79,7 +70,9 @@ def test_builds_are_archived_as_they_finish(
         assert document["cluster"] == CLUSTER
     assert metadata(s3_bucket, never_ran)["log"]["state"] == "unavailable"
 
-    index = [k for k in all_keys(s3_bucket) if k.startswith(LAYOUT.namespace_index_prefix("shop"))]
+    index = [
+        k for k in s3_bucket.object_keys() if k.startswith(LAYOUT.namespace_index_prefix("shop"))
+    ]
     phases = [LAYOUT.parse_index_key(k)[1].phase for k in index]
     assert phases == ["Error", "Failed", "Complete"] or sorted(phases) == [
         "Complete",
@@ -107,7 +100,7 @@ def test_a_cut_log_stream_is_retried_and_never_published_short(
     headers, body = encode(make_event(build, "update"))
     first = http.request("POST", function.url, body=body, headers=headers)
     assert first.status == 503
-    assert all_keys(s3_bucket) == []
+    assert s3_bucket.object_keys() == []
     assert (
         s3_bucket.target.client().list_multipart_uploads(Bucket=s3_bucket.name).get("Uploads", [])
         == []
@@ -127,7 +120,7 @@ def test_a_stalled_log_stream_is_a_retryable_failure(
     )
     headers, body = encode(make_event(build, "update"))
     assert http.request("POST", function.url, body=body, headers=headers).status == 503
-    assert all_keys(s3_bucket) == []
+    assert s3_bucket.object_keys() == []
 
 
 @pytest.mark.parametrize("status", [500, 503, 429])
@@ -159,7 +152,7 @@ def test_malformed_events_get_400_and_touch_nothing(
         assert b"../../etc" not in response.data
     no_id = {k: v for k, v in headers.items() if k.lower() != "ce-id"}
     assert http.request("POST", function.url, body=b"{}", headers=no_id).status == 400
-    assert all_keys(s3_bucket) == []
+    assert s3_bucket.object_keys() == []
 
 
 def test_unreachable_storage_answers_503(
@@ -193,7 +186,7 @@ def test_concurrent_deliveries_archive_once(
     assert hashlib.sha256(stored_log(s3_bucket, build)).hexdigest() == sha256(
         cluster.log_spec("shop", "api-1")
     )
-    keys = all_keys(s3_bucket)
+    keys = s3_bucket.object_keys()
     assert len([k for k in keys if "/index/ns/" in k]) == 1
     assert len([k for k in keys if k.endswith("build.json")]) == 1
     assert (

@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
@@ -16,27 +15,14 @@ from werkzeug.serving import make_server
 from osiris.adapters.factory import build_store
 from osiris.archive.service import Archiver, Decision, StreamSettings
 from osiris.config import load_lookup_config
-from osiris.core.events import BuildEvent, Mode
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.entrypoints.lookup import build_app
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import ManualClock, SimulatedCluster
 from tests.lookup.contract import OpenApiContract
+from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 from tests.support.s3 import S3Bucket
-
-
-def event_for(obj: dict[str, Any]) -> BuildEvent:
-    meta = obj["metadata"]
-    return BuildEvent(
-        id=f"ev-{meta['resourceVersion']}",
-        type="dev.knative.apiserver.resource.update",
-        action="update",
-        mode=Mode.RESOURCE,
-        namespace=meta["namespace"],
-        name=meta["name"],
-        build=obj,
-    )
 
 
 class Http:
@@ -62,19 +48,7 @@ class Http:
 
 @pytest.fixture
 def environment(s3_bucket: S3Bucket) -> dict[str, str]:
-    target = s3_bucket.target
-    env = {
-        "OSIRIS_STORAGE_URL": f"s3://{s3_bucket.name}",
-        "OSIRIS_S3_ENDPOINT": target.endpoint_url,
-        "AWS_ACCESS_KEY_ID": target.access_key,
-        "AWS_SECRET_ACCESS_KEY": target.secret_key,
-        "OSIRIS_S3_REGION": target.region,
-        "OSIRIS_CLUSTER": "e2e",
-        "OSIRIS_AUTH": "none",
-    }
-    if target.ca_bundle:
-        env["OSIRIS_S3_CA_BUNDLE"] = target.ca_bundle
-    return env
+    return {**s3_bucket.environ(), "OSIRIS_CLUSTER": "e2e", "OSIRIS_AUTH": "none"}
 
 
 @pytest.fixture
@@ -114,7 +88,7 @@ def test_lookup_serves_what_the_archiver_wrote(environment: dict[str, str], serv
         obj = cluster.start_build(
             "shop", bc, outcome=outcome, log_size=max(size, 1), seed=len(built)
         )
-        result = archiver.handle(event_for(obj))
+        result = archiver.handle(build_event(obj))
         expected = Decision.LOG_UNAVAILABLE if outcome == "Error" else Decision.ARCHIVED
         assert result.decision is expected
         built.append(obj)

@@ -11,15 +11,14 @@ import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision, StreamSettings
-from osiris.core.events import BuildEvent, Mode
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.maintenance.scan import all_objects
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import ManualClock, SimulatedCluster
+from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 
 NAMESPACE = "shop"
@@ -64,7 +63,7 @@ class BuildFactory:
             seed=self._count,  # type: ignore[arg-type]
         )
         self.clock.advance(1)  # distinct creation seconds keep the listing order stable
-        outcome = self.archiver.handle(_event(obj))
+        outcome = self.archiver.handle(build_event(obj))
         assert outcome.decision in (Decision.ARCHIVED, Decision.LOG_UNAVAILABLE), outcome
         meta = obj["metadata"]
         ref = BuildRef(NAMESPACE, meta["name"], meta["uid"])
@@ -76,19 +75,6 @@ class BuildFactory:
         commit = obj["spec"].get("revision", {}).get("git", {}).get("commit")
         created = datetime.strptime(meta["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ")
         return Archived(ref, phase, created.replace(tzinfo=UTC), log, commit)
-
-
-def _event(obj: dict[str, Any]) -> BuildEvent:
-    meta = obj["metadata"]
-    return BuildEvent(
-        id=f"ev-{meta['resourceVersion']}",
-        type="dev.knative.apiserver.resource.update",
-        action="update",
-        mode=Mode.RESOURCE,
-        namespace=meta["namespace"],
-        name=meta["name"],
-        build=obj,
-    )
 
 
 def keys_of(store: ObjectStore, layout: KeyLayout, uid: str) -> list[str]:

@@ -18,6 +18,7 @@ from osiris.lookup.reader import ArchiveReader
 from osiris.maintenance.verify import Kind
 from tests.maintenance import scenarios
 from tests.maintenance.archived import BuildFactory, days_ago, keys_of, stored_log
+from tests.support.events import build_event
 from tests.support.s3 import (
     S3Bucket,
     S3Target,
@@ -34,19 +35,7 @@ def s3_store(bucket: S3Bucket) -> S3Store:
 
 
 def environ(bucket: S3Bucket, cluster: str = "ci") -> dict[str, str]:
-    target = bucket.target
-    env = {
-        "OSIRIS_STORAGE_URL": f"s3://{bucket.name}",
-        "OSIRIS_S3_ENDPOINT": target.endpoint_url,
-        "AWS_ACCESS_KEY_ID": target.access_key,
-        "AWS_SECRET_ACCESS_KEY": target.secret_key,
-        "OSIRIS_S3_REGION": target.region,
-        "OSIRIS_PREFIX": LAYOUT.prefix,
-        "OSIRIS_CLUSTER": cluster,
-    }
-    if target.ca_bundle:
-        env["OSIRIS_S3_CA_BUNDLE"] = target.ca_bundle
-    return env
+    return {**bucket.environ(), "OSIRIS_PREFIX": LAYOUT.prefix, "OSIRIS_CLUSTER": cluster}
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], *argv: str) -> int:
@@ -227,8 +216,6 @@ def test_concurrent_deliveries_leave_every_object_tagged(s3_bucket: S3Bucket) ->
     """RGW answers 409 to tagging a key whose uploads are still completing: it is retried."""
     import threading
 
-    from tests.maintenance.archived import _event
-
     store = s3_store(s3_bucket)
     factory = BuildFactory(store, LAYOUT, days_ago(datetime.now(UTC), 1))
     obj = factory.cluster.start_build("shop", "api", outcome="Failed", log_size=6_000_000, seed=7)
@@ -238,7 +225,7 @@ def test_concurrent_deliveries_leave_every_object_tagged(s3_bucket: S3Bucket) ->
     def deliver() -> None:
         barrier.wait()
         try:
-            factory.archiver.handle(_event(obj))
+            factory.archiver.handle(build_event(obj))
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
             errors.append(exc)
 

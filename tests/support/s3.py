@@ -90,6 +90,28 @@ class S3Bucket(NamedTuple):
     target: S3Target
     name: str
 
+    def environ(self) -> dict[str, str]:
+        """The osiris storage variables that point a function at this bucket."""
+        env = {
+            "OSIRIS_STORAGE_URL": f"s3://{self.name}",
+            "OSIRIS_S3_ENDPOINT": self.target.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.target.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.target.secret_key,
+            "OSIRIS_S3_REGION": self.target.region,
+        }
+        if self.target.ca_bundle:
+            env["OSIRIS_S3_CA_BUNDLE"] = self.target.ca_bundle
+        return env
+
+    def object_keys(self) -> list[str]:
+        """Every key in the bucket, in listing order."""
+        paginator = self.target.client().get_paginator("list_objects_v2")
+        return [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self.name)
+            for item in page.get("Contents", [])
+        ]
+
 
 def external_target_from_env(environ: Mapping[str, str]) -> S3Target | None:
     """The endpoint named by ``OSIRIS_TEST_S3_*`` variables, or None if none is named."""

@@ -15,7 +15,6 @@ from osiris.contract import PING_EVENT_TYPE
 from osiris.dev.processes import FunctionProcess
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
-from tests.integration.conftest import s3_environ
 from tests.support.s3 import S3Bucket
 
 PREFIX = "sweep-it"
@@ -55,7 +54,7 @@ def function_environ(
         "OSIRIS_CLUSTER": CLUSTER,
         "OSIRIS_PART_SIZE_MB": "5",
         "OSIRIS_LOG_READ_TIMEOUT": "10",
-        **s3_environ(s3_bucket),
+        **s3_bucket.environ(),
     }
 
 

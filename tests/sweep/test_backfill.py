@@ -13,7 +13,7 @@ import pytest
 
 from osiris.simulator.cluster import SimulatedCluster
 from tests.support.s3 import S3Bucket
-from tests.sweep.test_sweep_http import all_keys, open_uploads
+from tests.sweep.test_sweep_http import open_uploads
 
 BUILDS = 1000
 
@@ -29,7 +29,7 @@ def backfill(environ: dict[str, str], *arguments: str) -> subprocess.Popen[str]:
 
 
 def markers(bucket: S3Bucket) -> Counter[str]:
-    return Counter(k for k in all_keys(bucket) if k.endswith("/build.json"))
+    return Counter(k for k in bucket.object_keys() if k.endswith("/build.json"))
 
 
 @pytest.mark.slow
@@ -48,7 +48,7 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
     out, _ = dry.communicate()
     assert dry.returncode == 0
     assert out.count("would archive ") == BUILDS
-    assert all_keys(s3_bucket) == []
+    assert s3_bucket.object_keys() == []
 
     # Interrupt (Ctrl-C) once the progress bar shows work done.
     first = backfill(environ, "-n", "shop", "-n", "lab")
@@ -79,6 +79,6 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
 
     counted = markers(s3_bucket)
     assert len(counted) == BUILDS and set(counted.values()) == {1}
-    index = [k for k in all_keys(s3_bucket) if "/index/ns/" in k]
+    index = [k for k in s3_bucket.object_keys() if "/index/ns/" in k]
     assert len(index) == BUILDS
     assert open_uploads(s3_bucket) == []

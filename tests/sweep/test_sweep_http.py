@@ -20,15 +20,6 @@ from tests.sweep.conftest import CLUSTER, PREFIX, http, ping
 LAYOUT = KeyLayout(PREFIX, CLUSTER)
 
 
-def all_keys(bucket: S3Bucket) -> list[str]:
-    paginator = bucket.target.client().get_paginator("list_objects_v2")
-    return [
-        o["Key"]
-        for page in paginator.paginate(Bucket=bucket.name)
-        for o in page.get("Contents", [])
-    ]
-
-
 def ref_of(build: dict) -> BuildRef:
     meta = build["metadata"]
     return BuildRef(meta["namespace"], meta["name"], meta["uid"])
@@ -72,7 +63,7 @@ def test_builds_never_announced_are_archived_by_the_sweep(
     for build in finished:
         spec = cluster.log_spec(build["metadata"]["namespace"], build["metadata"]["name"])
         assert hashlib.sha256(stored_log(s3_bucket, build)).hexdigest() == sha256(spec)
-    keys = all_keys(s3_bucket)
+    keys = s3_bucket.object_keys()
     markers = sorted(k for k in keys if k.endswith("/build.json"))
     assert markers == sorted(LAYOUT.metadata_key(ref_of(b)) for b in [*finished, never_ran])
     assert not any("/private/" in key for key in keys)
@@ -81,7 +72,7 @@ def test_builds_never_announced_are_archived_by_the_sweep(
     status, again = ping(sweep)
     assert status == 200
     assert (again["found"], again["already_present"], again["archived"]) == (4, 4, 0)
-    assert all_keys(s3_bucket) == keys
+    assert s3_bucket.object_keys() == keys
 
 
 def test_the_sweep_pages_through_builds_and_honours_the_work_bound(
@@ -113,7 +104,7 @@ def test_the_sweep_pages_through_builds_and_honours_the_work_bound(
         200,
         0,
     )
-    markers = [k for k in all_keys(s3_bucket) if k.endswith("/build.json")]
+    markers = [k for k in s3_bucket.object_keys() if k.endswith("/build.json")]
     assert len(markers) == len(set(markers)) == total
 
 
@@ -128,7 +119,7 @@ def test_the_sweep_answers_503_when_the_cluster_cannot_be_listed(
     assert status == 503 and summary["decision"] == "retry"
     apiserver.set_down(None)
     assert ping(sweep)[0] == 200
-    assert all_keys(s3_bucket) == []
+    assert s3_bucket.object_keys() == []
 
 
 def test_a_sweep_racing_archive_events_leaves_exactly_one_complete_copy(
@@ -164,7 +155,7 @@ def test_a_sweep_racing_archive_events_leaves_exactly_one_complete_copy(
     # Whoever came first, each build was archived once and the other side saw it or lost
     # the conditional commit.
     assert summary["archived"] + summary["already_present"] == len(builds)
-    keys = all_keys(s3_bucket)
+    keys = s3_bucket.object_keys()
     per_build = Counter(key.rsplit("/", 1)[0] for key in keys if "/builds/" in key)
     assert set(per_build.values()) == {2}  # log.gz and build.json, nothing else
     assert len([k for k in keys if "/index/ns/" in k]) == len(builds)

@@ -11,11 +11,12 @@ import pytest
 
 from osiris.adapters.localdisk import LocalStore
 from osiris.archive.service import Archiver, Decision, StreamSettings
-from osiris.core.events import BuildEvent, Mode
+from osiris.core.events import Mode
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import TruncatedStreamError
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import LogFault, SimulatedCluster
+from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 
 LAYOUT = KeyLayout("osiris", "test")
@@ -49,19 +50,6 @@ def store(tmp_path: Path) -> CountingStore:
     return CountingStore(tmp_path / "bucket")
 
 
-def event_for(obj: dict, action: str = "update", mode: Mode = Mode.RESOURCE) -> BuildEvent:
-    meta = obj["metadata"]
-    return BuildEvent(
-        id=f"ev-{meta['resourceVersion']}",
-        type=f"dev.knative.apiserver.resource.{action}",
-        action=action,
-        mode=mode,
-        namespace=meta["namespace"],
-        name=meta["name"],
-        build=obj if mode is Mode.RESOURCE else None,
-    )
-
-
 def ref_of(obj: dict) -> BuildRef:
     meta = obj["metadata"]
     return BuildRef(meta["namespace"], meta["name"], meta["uid"])
@@ -72,7 +60,7 @@ def test_a_finished_build_is_archived_byte_for_byte(
 ) -> None:
     build = cluster.start_build("shop", "api", outcome="Complete", log_size=7_000_000, seed=5)
     builds = InProcessBuilds(cluster)
-    outcome = Archiver(store, builds, LAYOUT, SETTINGS).handle(event_for(build))
+    outcome = Archiver(store, builds, LAYOUT, SETTINGS).handle(build_event(build))
     expected = read_all(cluster.log_spec("shop", "api-1"))
 
     assert outcome.decision is Decision.ARCHIVED
@@ -100,7 +88,7 @@ def test_unfinished_builds_cost_nothing(
 ) -> None:
     build = cluster.start_build("shop", "api", run=phase_run)
     builds = InProcessBuilds(cluster)
-    outcome = Archiver(store, builds, LAYOUT, SETTINGS).handle(event_for(build, "add"))
+    outcome = Archiver(store, builds, LAYOUT, SETTINGS).handle(build_event(build, "add"))
     assert outcome.decision is Decision.IGNORED
     assert store.calls == [] and builds.opened == []
 
@@ -110,11 +98,11 @@ def test_redelivery_costs_one_head_and_changes_nothing(
 ) -> None:
     build = cluster.start_build("shop", "api", log_size=100_000)
     archiver = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS)
-    archiver.handle(event_for(build))
+    archiver.handle(build_event(build))
     before = store.get(LAYOUT.metadata_key(ref_of(build)))
     store.calls.clear()
     for _ in range(3):
-        assert archiver.handle(event_for(build)).decision is Decision.ALREADY_ARCHIVED
+        assert archiver.handle(build_event(build)).decision is Decision.ALREADY_ARCHIVED
     assert store.calls == ["head"] * 3
     assert store.get(LAYOUT.metadata_key(ref_of(build))) == before
 
@@ -123,8 +111,8 @@ def test_an_older_event_never_overwrites(cluster: SimulatedCluster, store: Count
     build = cluster.start_build("shop", "api", log_size=1000)
     archiver = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS)
     newer = dict(build, metadata={**build["metadata"], "resourceVersion": "999"})
-    archiver.handle(event_for(newer))
-    assert archiver.handle(event_for(build)).decision is Decision.ALREADY_ARCHIVED
+    archiver.handle(build_event(newer))
+    assert archiver.handle(build_event(build)).decision is Decision.ALREADY_ARCHIVED
     assert json.loads(store.get(LAYOUT.metadata_key(ref_of(build))))["resourceVersion"] == "999"
 
 
@@ -138,7 +126,7 @@ def test_concurrent_deliveries_leave_one_complete_archive(
 
     def deliver() -> None:
         barrier.wait()
-        decisions.append(archiver.handle(event_for(build)).decision)
+        decisions.append(archiver.handle(build_event(build)).decision)
 
     threads = [threading.Thread(target=deliver) for _ in range(6)]
     for thread in threads:
@@ -158,7 +146,7 @@ def test_a_build_that_never_ran_keeps_its_metadata(
     cluster: SimulatedCluster, store: CountingStore, outcome: str
 ) -> None:
     build = cluster.start_build("shop", "api", outcome=outcome)  # type: ignore[arg-type]
-    result = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS).handle(event_for(build))
+    result = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS).handle(build_event(build))
     assert result.decision is Decision.LOG_UNAVAILABLE and result.reason == "BadRequest"
     document = json.loads(store.get(LAYOUT.metadata_key(ref_of(build))))
     assert document["log"]["state"] == "unavailable" and document["phase"] == outcome
@@ -174,7 +162,7 @@ def test_a_deleted_build_whose_pod_is_gone_is_archived_without_log(
     cluster.delete_build_pod("shop", "api-1")
     last = cluster.delete_build("shop", "api-1")
     result = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS).handle(
-        event_for(last, "delete")
+        build_event(last, "delete")
     )
     assert result.decision is Decision.LOG_UNAVAILABLE
     assert store.head(LAYOUT.metadata_key(ref_of(build))) is not None
@@ -183,9 +171,9 @@ def test_a_deleted_build_whose_pod_is_gone_is_archived_without_log(
 def test_reference_mode_fetches_the_build(cluster: SimulatedCluster, store: CountingStore) -> None:
     build = cluster.start_build("shop", "api", log_size=2000)
     archiver = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS)
-    assert archiver.handle(event_for(build, mode=Mode.REFERENCE)).decision is Decision.ARCHIVED
+    assert archiver.handle(build_event(build, mode=Mode.REFERENCE)).decision is Decision.ARCHIVED
     cluster.delete_build("shop", "api-1")
-    gone = archiver.handle(event_for(build, "delete", mode=Mode.REFERENCE))
+    gone = archiver.handle(build_event(build, "delete", mode=Mode.REFERENCE))
     assert gone.decision is Decision.IGNORED
 
 
@@ -196,13 +184,13 @@ def test_a_cut_stream_publishes_nothing_and_is_retryable(
     cluster.add_log_fault("shop", "api-1", LogFault(cut_after=6_000_000))
     archiver = Archiver(store, InProcessBuilds(cluster), LAYOUT, SETTINGS)
     with pytest.raises(TruncatedStreamError) as failure:
-        archiver.handle(event_for(build))
+        archiver.handle(build_event(build))
     assert failure.value.retryable
     ref = ref_of(build)
     assert store.head(LAYOUT.log_key(ref)) is None and store.head(LAYOUT.metadata_key(ref)) is None
     assert store.list_objects(LAYOUT.root).objects == [] and store.incomplete_uploads() == 0
     # The redelivery succeeds and stores the whole log.
-    assert archiver.handle(event_for(build)).decision is Decision.ARCHIVED
+    assert archiver.handle(build_event(build)).decision is Decision.ARCHIVED
     assert gzip.decompress(store.get(LAYOUT.log_key(ref))) == read_all(
         cluster.log_spec("shop", "api-1")
     )

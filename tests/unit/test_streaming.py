@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
-from osiris.archive.multipart import upload_parts
+from osiris.archive.multipart import upload_stream
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:
@@ -70,36 +70,70 @@ class RecordingUpload:
         return b"".join(self.parts[n] for n in sorted(self.parts))
 
 
+class Uploads:
+    """Records what upload_stream did: one whole put, or a multipart upload."""
+
+    def __init__(self, fail_on_part: int | None = None) -> None:
+        self.whole: list[bytes] = []
+        self.multipart: RecordingUpload | None = None
+        self.fail_on_part = fail_on_part
+
+    def put_whole(self, data: bytes) -> None:
+        self.whole.append(data)
+
+    def start(self) -> RecordingUpload:
+        assert self.multipart is None, "one multipart upload at most"
+        self.multipart = RecordingUpload(self.fail_on_part)
+        return self.multipart
+
+    def run(self, pieces, part_size: int, concurrency: int = 2) -> int:  # type: ignore[no-untyped-def]
+        return upload_stream(
+            pieces,
+            put_whole=self.put_whole,
+            start_multipart=self.start,
+            part_size=part_size,
+            concurrency=concurrency,
+        )
+
+
 def test_parts_are_at_least_part_size_and_reassemble_in_order() -> None:
     pieces = [os.urandom(1000) for _ in range(250)]
-    upload = RecordingUpload()
-    sent = upload_parts(pieces, upload, part_size=10_000, concurrency=3)
-    assert upload.completed and not upload.aborted
+    uploads = Uploads()
+    sent = uploads.run(pieces, part_size=10_000, concurrency=3)
+    upload = uploads.multipart
+    assert upload is not None and upload.completed and not upload.aborted
+    assert uploads.whole == []
     assert upload.body() == b"".join(pieces) and sent == 250_000
     sizes = [len(upload.parts[n]) for n in sorted(upload.parts)]
     assert all(size >= 10_000 for size in sizes[:-1])
     assert sorted(upload.parts) == list(range(1, len(sizes) + 1))
 
 
-def test_an_empty_stream_is_one_empty_part() -> None:
-    upload = RecordingUpload()
-    assert upload_parts([], upload, part_size=10) == 0
-    assert upload.parts == {1: b""} and upload.completed
+@pytest.mark.parametrize("pieces", [[], [b""], [b"abc", b"def"], [b"x" * 9_999]])
+def test_a_stream_shorter_than_a_part_is_one_put(pieces: list[bytes]) -> None:
+    uploads = Uploads()
+    assert uploads.run(pieces, part_size=10_000) == sum(map(len, pieces))
+    assert uploads.whole == [b"".join(pieces)] and uploads.multipart is None
 
 
 def test_a_failing_part_aborts_and_never_completes() -> None:
-    upload = RecordingUpload(fail_on_part=2)
+    uploads = Uploads(fail_on_part=2)
     with pytest.raises(ConnectionError):
-        upload_parts([b"x" * 100] * 10, upload, part_size=100)
-    assert upload.aborted and not upload.completed
+        uploads.run([b"x" * 100] * 10, part_size=100)
+    assert uploads.multipart is not None
+    assert uploads.multipart.aborted and not uploads.multipart.completed
+    assert uploads.whole == []
 
 
-def test_a_failing_source_aborts_and_never_completes() -> None:
-    def source():
-        yield b"x" * 500
+@pytest.mark.parametrize("sent_before_failure", [50, 500])
+def test_a_failing_source_publishes_nothing(sent_before_failure: int) -> None:
+    def source():  # type: ignore[no-untyped-def]
+        yield b"x" * sent_before_failure
         raise TimeoutError("stalled")
 
-    upload = RecordingUpload()
+    uploads = Uploads()
     with pytest.raises(TimeoutError):
-        upload_parts(source(), upload, part_size=100)
-    assert upload.aborted and not upload.completed
+        uploads.run(source(), part_size=100)
+    assert uploads.whole == []
+    if uploads.multipart is not None:
+        assert uploads.multipart.aborted and not uploads.multipart.completed

@@ -110,6 +110,7 @@ class LocalStore:
         data: bytes,
         *,
         content_type: str,
+        content_encoding: str | None = None,
         if_none_match: bool = False,
         tags: Mapping[str, str] | None = None,
     ) -> None:
@@ -117,7 +118,9 @@ class LocalStore:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        self._publish(key, Path(tmp), etag, content_type, None, exclusive=if_none_match, tags=tags)
+        self._publish(
+            key, Path(tmp), etag, content_type, content_encoding, exclusive=if_none_match, tags=tags
+        )
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

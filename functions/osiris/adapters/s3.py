@@ -116,12 +116,15 @@ class S3Store:
         data: bytes,
         *,
         content_type: str,
+        content_encoding: str | None = None,
         if_none_match: bool = False,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         extra: dict[str, Any] = {"IfNoneMatch": "*"} if if_none_match else {}
         if tags:
             extra["Tagging"] = urlencode(dict(tags))
+        if content_encoding:
+            extra["ContentEncoding"] = content_encoding
         with _translated(f"PUT {key}"):
             self._client.put_object(
                 Bucket=self._bucket, Key=key, Body=data, ContentType=content_type, **extra

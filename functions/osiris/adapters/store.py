@@ -75,6 +75,7 @@ class ObjectStore(Protocol):
         data: bytes,
         *,
         content_type: str,
+        content_encoding: str | None = None,
         if_none_match: bool = False,
         tags: Mapping[str, str] | None = None,
     ) -> None:

@@ -1,33 +1,53 @@
-"""Upload a stream of bytes as S3 multipart parts, a few at a time, all or nothing.
+"""Upload a stream of bytes as one object, all or nothing, in bounded memory.
 
-Like s3transfer, any failure — of a part, of the source stream, or of the caller —
-aborts the upload, so no object ever appears for a stream that did not end cleanly.
+Like s3transfer: a stream that fits in one part is sent with a single PutObject (most
+build logs, compressed, do: one request instead of three); a longer one becomes a
+multipart upload with a few parts in flight. Any failure — of a part, of the source
+stream, or of the caller — aborts the multipart upload, so no object ever appears for a
+stream that did not end cleanly.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from osiris.adapters.store import MultipartUpload
 
 
-def upload_parts(
+def upload_stream(
     pieces: Iterable[bytes],
-    upload: MultipartUpload,
     *,
+    put_whole: Callable[[bytes], None],
+    start_multipart: Callable[[], MultipartUpload],
     part_size: int,
     concurrency: int = 2,
 ) -> int:
-    """Send ``pieces`` as parts of ``part_size`` bytes or more and complete the upload.
+    """Store ``pieces`` as one object and return the number of bytes uploaded.
 
-    Returns the number of bytes uploaded. At most ``concurrency`` parts are in flight
-    plus one being filled, so memory is about ``(concurrency + 1) * part_size``.
+    At most ``concurrency`` parts are in flight plus one being filled, so memory is
+    about ``(concurrency + 1) * part_size`` whatever the length of the stream.
     """
+    buffer = bytearray()
+    iterator = iter(pieces)
+    for piece in iterator:
+        buffer += piece
+        if len(buffer) >= part_size:
+            return _upload_parts(buffer, iterator, start_multipart(), part_size, concurrency)
+    put_whole(bytes(buffer))
+    return len(buffer)
+
+
+def _upload_parts(
+    buffer: bytearray,
+    rest: Iterable[bytes],
+    upload: MultipartUpload,
+    part_size: int,
+    concurrency: int,
+) -> int:
     uploaded = 0
     number = 0
-    buffer = bytearray()
     in_flight: deque[Future[None]] = deque()
 
     def send(data: bytes) -> None:
@@ -40,12 +60,14 @@ def upload_parts(
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="part")
     try:
-        for piece in pieces:
+        send(bytes(buffer))
+        buffer.clear()
+        for piece in rest:
             buffer += piece
             if len(buffer) >= part_size:
                 send(bytes(buffer))
                 buffer.clear()
-        if buffer or number == 0:
+        if buffer:
             send(bytes(buffer))
         while in_flight:
             in_flight.popleft().result()

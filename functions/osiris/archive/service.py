@@ -19,13 +19,14 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from osiris.adapters.openshift import BuildSource
 from osiris.adapters.store import ObjectStore
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
-from osiris.archive.multipart import upload_parts
+from osiris.archive.multipart import upload_stream
 from osiris.core.builds import BuildFacts, parse_build
 from osiris.core.events import BuildEvent
 from osiris.core.keys import KeyLayout
@@ -88,6 +89,7 @@ class Archiver:
         self._layout = layout
         self._settings = settings
         self._clock = clock
+        self._index_writers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="index")
 
     def handle(self, event: BuildEvent) -> Outcome:
         build = event.build
@@ -129,21 +131,28 @@ class Archiver:
             return UnavailableLog(exc.reason or exc.message)
         key = self._layout.log_key(ref)
         digest = StreamDigest()
+        tags = phase_tags(facts.phase)
         try:
-            upload = self._store.start_upload(
-                key,
-                content_type=LOG_CONTENT_TYPE,
-                content_encoding=LOG_CONTENT_ENCODING,
-                tags=phase_tags(facts.phase),
-            )
-            compressed = upload_parts(
+            compressed = upload_stream(
                 gzip_stream(
                     stream,
                     digest,
                     level=self._settings.gzip_level,
                     workers=self._settings.compress_workers,
                 ),
-                upload,
+                put_whole=lambda data: self._store.put(
+                    key,
+                    data,
+                    content_type=LOG_CONTENT_TYPE,
+                    content_encoding=LOG_CONTENT_ENCODING,
+                    tags=tags,
+                ),
+                start_multipart=lambda: self._store.start_upload(
+                    key,
+                    content_type=LOG_CONTENT_TYPE,
+                    content_encoding=LOG_CONTENT_ENCODING,
+                    tags=tags,
+                ),
                 part_size=self._settings.part_size,
                 concurrency=self._settings.upload_concurrency,
             )
@@ -156,8 +165,13 @@ class Archiver:
         keys = self._layout.index_keys(
             facts.ref.namespace, facts.index_entry(log_bytes), facts.commit
         )
-        for key in keys:
-            self._store.put(key, b"", content_type=INDEX_CONTENT_TYPE, tags=phase_tags(facts.phase))
+        tags = phase_tags(facts.phase)
+
+        def put(key: str) -> None:
+            self._store.put(key, b"", content_type=INDEX_CONTENT_TYPE, tags=tags)
+
+        # Independent small writes: in parallel, so their round trips do not add up.
+        list(self._index_writers.map(put, keys))
         return keys
 
     def _commit(

@@ -54,6 +54,6 @@ def decode_token(token: str, fingerprint: str) -> str:
     ):
         raise InvalidNameError("pageToken is not a token this API issued")
     if document.get("f") != fingerprint:
-        raise InvalidNameError("pageToken belongs to a different query (other filters)")
+        raise InvalidNameError("pageToken belongs to a different query (other filters or cluster)")
     position: str = document["p"]
     return position

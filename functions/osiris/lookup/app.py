@@ -55,7 +55,7 @@ def create_app(
     bucket = CountedStore(store, counters)
     _register_plumbing(app, counters, clock)
     _register_service_routes(app, bucket, counters)
-    ApiRoutes(bucket, layout, Gate(reviewer)).register(app)
+    ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster)).register(app)
     return app
 
 

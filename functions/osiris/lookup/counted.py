@@ -53,12 +53,18 @@ class CountedStore:
         data: bytes,
         *,
         content_type: str,
+        content_encoding: str | None = None,
         if_none_match: bool = False,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         with self._counted("PutObject"):
             self.inner.put(
-                key, data, content_type=content_type, if_none_match=if_none_match, tags=tags
+                key,
+                data,
+                content_type=content_type,
+                content_encoding=content_encoding,
+                if_none_match=if_none_match,
+                tags=tags,
             )
 
     def get(self, key: str) -> bytes:

@@ -1,4 +1,11 @@
-"""The auth gate of one request: who is asking, and may they read a namespace."""
+"""The auth gate of one request: who is asking, and may they read a namespace.
+
+With AUTH=openshift a request may only ask about the cluster the function runs in
+(``home_cluster``): the SubjectAccessReview is answered by this cluster's RBAC, and a
+namespace of the same name in another cluster may belong to somebody else entirely, so
+this cluster cannot vouch for it. Another cluster's archives are read through the
+lookup function of that cluster. With AUTH=none every cluster in the bucket is served.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,17 @@ from osiris.lookup.auth import AccessReviewer, OpenAccess, User, bearer_token
 class Gate:
     """``reviewer`` None is AUTH=none: every request passes as an anonymous user."""
 
-    def __init__(self, reviewer: AccessReviewer | None) -> None:
+    def __init__(self, reviewer: AccessReviewer | None, home_cluster: str) -> None:
         self._reviewer = reviewer
+        self._home_cluster = home_cluster
 
     @property
     def enabled(self) -> bool:
         return self._reviewer is not None
+
+    @property
+    def home_cluster(self) -> str:
+        return self._home_cluster
 
     def user(self) -> User:
         if self._reviewer is None:
@@ -28,6 +40,20 @@ class Gate:
             cached = self._reviewer.authenticate(token)
             g.user = cached
         return cached
+
+    def may_read_cluster(self, cluster: str) -> bool:
+        return self._reviewer is None or cluster == self._home_cluster
+
+    def cluster(self, query: params.Query) -> str:
+        """The cluster a request asks about: 401, then 400, then 403 (see the module)."""
+        self.user()
+        cluster = params.cluster(query, self._home_cluster)
+        if not self.may_read_cluster(cluster):
+            raise PermissionDeniedError(
+                "with OpenShift auth this function serves only the cluster it runs in; "
+                "ask the lookup function of the other cluster"
+            )
+        return cluster
 
     def may_read(self, user: User, namespace: str) -> bool:
         return self._reviewer is None or self._reviewer.may_read_logs(user, namespace)

@@ -27,6 +27,16 @@ def namespace(value: str) -> str:
     return value
 
 
+def cluster(query: Query, default: str) -> str:
+    """``cluster=``: whose archives (a DNS-1123 label, like the path segment it becomes)."""
+    raw = _single(query, "cluster")
+    if raw is None:
+        return default
+    if not is_label(raw):
+        raise InvalidNameError("cluster must be a DNS-1123 label (a-z, 0-9, '-')")
+    return raw
+
+
 def build_name(value: str) -> str:
     if not is_subdomain(value):
         raise InvalidNameError("the build name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')")

@@ -2,6 +2,10 @@
 
 Every method states the S3 calls it makes; none of them grows with the number of
 builds in the bucket (see ``docs/lookup-api.md``, "S3 calls per request").
+
+A reader answers for one cluster (its :class:`KeyLayout`); it is cheap to build, so
+the routes build one per request for a cluster other than the default. Page tokens
+are bound to the cluster as well as to the filters.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from osiris.core.keys import (
     invert_time,
 )
 from osiris.core.listing import Decision, Page, list_children, page_through
+from osiris.core.names import is_label
 from osiris.core.pagetoken import decode_token, encode_token, query_fingerprint
 from osiris.core.views import build_summary, buildconfig_item
 from osiris.errors import InvalidKeyError, InvalidNameError, NotFoundError, PermanentError
 from osiris.lookup.params import BuildFilter
 
 MAX_NAMESPACE_PAGES = 100  # 100,000 namespaces: far beyond a real cluster
+MAX_CLUSTER_PAGES = 10  # 10,000 clusters sharing one bucket
 
 
 class StoredDocumentError(PermanentError):
@@ -59,13 +65,23 @@ class Incarnation:
 
 
 class ArchiveReader:
-    def __init__(self, store: ObjectStore, layout: KeyLayout) -> None:
+    """``links_cluster``: the ``cluster=`` every link of an answer carries (None: links
+    without it, for the cluster the function serves by default)."""
+
+    def __init__(
+        self, store: ObjectStore, layout: KeyLayout, *, links_cluster: str | None = None
+    ) -> None:
         self._store = store
         self._layout = layout
+        self._links_cluster = links_cluster
 
     @property
     def layout(self) -> KeyLayout:
         return self._layout
+
+    def _fingerprint(self, *parts: object) -> str:
+        # The same position means other builds in another cluster: never continue there.
+        return query_fingerprint(self._layout.cluster, *parts)
 
     # ----------------------------------------------------------------- listing helpers
     def _list(
@@ -92,19 +108,28 @@ class ArchiveReader:
         )
         return bool(page.objects)
 
-    # ----------------------------------------------------------------- namespaces
-    def namespaces(self) -> list[str]:
-        """Delimiter listing: one call per 1000 namespaces."""
-        parent = self._layout.namespaces_prefix()
+    # ----------------------------------------------------------------- clusters, namespaces
+    def _children(self, parent: str, max_pages: int) -> list[str]:
         names: list[str] = []
         continuation: str | None = None
-        for _ in range(MAX_NAMESPACE_PAGES):
+        for _ in range(max_pages):
             page = self._list_delimited(parent, None, continuation)
             names.extend(child_names(page.prefixes, parent))
             continuation = page.continuation
             if continuation is None:
                 break
         return names
+
+    def clusters(self) -> list[str]:
+        """The clusters that share the bucket under the prefix: delimiter listing of
+        ``<prefix>/v1/``, one call per 1000 clusters."""
+        parent = KeyLayout.clusters_prefix(self._layout.prefix)
+        # Only labels: a cluster name is one (whatever else sits there is not osiris').
+        return [name for name in self._children(parent, MAX_CLUSTER_PAGES) if is_label(name)]
+
+    def namespaces(self) -> list[str]:
+        """Delimiter listing: one call per 1000 namespaces."""
+        return self._children(self._layout.namespaces_prefix(), MAX_NAMESPACE_PAGES)
 
     # ----------------------------------------------------------------- builds
     def _streams(self, namespace: str, chosen: BuildFilter) -> tuple[list[str], frozenset[str]]:
@@ -130,7 +155,7 @@ class ArchiveReader:
         self, namespace: str, chosen: BuildFilter, limit: int, token: str | None
     ) -> ResultPage:
         """Newest first; at most DEFAULT_CALL_BUDGET list calls (+1 for an empty page)."""
-        fingerprint = query_fingerprint(
+        fingerprint = self._fingerprint(
             "builds",
             namespace,
             chosen.buildconfig,
@@ -146,7 +171,7 @@ class ArchiveReader:
         page = page_through(
             streams,
             self._list,
-            _entry_decider(namespace, chosen, residual_phases),
+            _entry_decider(namespace, chosen, residual_phases, self._links_cluster),
             limit=limit,
             start_after=start,
             # Without a residual filter, limit + 1 keys tell whether more follow.
@@ -173,7 +198,7 @@ class ArchiveReader:
             page = page_through(
                 streams,
                 self._list,
-                _entry_decider(namespace, chosen, residual),
+                _entry_decider(namespace, chosen, residual, self._links_cluster),
                 limit=1,
                 start_after=start,
                 fetch_size=1000 if residual else 1,
@@ -190,7 +215,7 @@ class ArchiveReader:
     def buildconfigs(self, namespace: str, limit: int, token: str | None) -> ResultPage:
         """Delimiter listing: one call per 1000 BuildConfigs (+1 for an empty page)."""
         parent = self._layout.buildconfigs_prefix(namespace)
-        fingerprint = query_fingerprint("buildconfigs", namespace)
+        fingerprint = self._fingerprint("buildconfigs", namespace)
         start = None if token is None else parent + decode_token(token, fingerprint) + "/"
         prefixes, more, _ = list_children(
             self._list_delimited, parent, start_after=start, limit=limit
@@ -199,7 +224,8 @@ class ArchiveReader:
         if not names and token is None and not self.namespace_exists(namespace):
             raise NotFoundError("no archived builds in this namespace")
         next_token = encode_token(names[-1], fingerprint) if more and names else None
-        return ResultPage([buildconfig_item(namespace, name) for name in names], next_token)
+        items = [buildconfig_item(namespace, name, self._links_cluster) for name in names]
+        return ResultPage(items, next_token)
 
     # ----------------------------------------------------------------- commits
     def builds_by_commit(
@@ -208,9 +234,9 @@ class ArchiveReader:
         """One prefix listing across namespaces; at most DEFAULT_CALL_BUDGET calls."""
         full = len(commit) in (40, 64)
         prefix = self._layout.commit_index_prefix(commit, allow_prefix=not full)
-        fingerprint = query_fingerprint("commit", commit)
+        fingerprint = self._fingerprint("commit", commit)
         start = None if token is None else decode_token(token, fingerprint)
-        layout = self._layout
+        layout, links_cluster = self._layout, self._links_cluster
 
         def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
             key = prefix + tail
@@ -220,7 +246,7 @@ class ArchiveReader:
                 return Decision.SKIP, None
             if not allowed(namespace):
                 return Decision.SKIP, None
-            item = build_summary(namespace, entry)
+            item = build_summary(namespace, entry, links_cluster)
             item["commit"] = key.rsplit("/", 3)[-3]
             return Decision.TAKE, item
 
@@ -294,7 +320,7 @@ class ArchiveReader:
 
 
 def _entry_decider(
-    namespace: str, chosen: BuildFilter, phases: frozenset[str]
+    namespace: str, chosen: BuildFilter, phases: frozenset[str], links_cluster: str | None
 ) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
     def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
         try:
@@ -307,7 +333,7 @@ def _entry_decider(
             return Decision.SKIP, None
         if phases and entry.phase not in phases:
             return Decision.SKIP, None
-        return Decision.TAKE, build_summary(namespace, entry)
+        return Decision.TAKE, build_summary(namespace, entry, links_cluster)
 
     return decide
 

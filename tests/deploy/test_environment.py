@@ -68,6 +68,18 @@ def _env_from_names(pod_spec: dict[str, Any]) -> set[str]:
     return {next(iter(source.values()))["name"] for source in container["envFrom"]}
 
 
+def _service_environment(
+    template: str, arguments: tuple[str, ...], config_template: str, tmp_path: Path
+) -> dict[str, str]:
+    """The environment the kubelet gives the Service of ``template`` with that config."""
+    service = next(
+        obj for obj in manifests.processed(template, arguments).objects if obj["kind"] == "Service"
+    )
+    return manifests.container_environment(
+        service["spec"]["template"]["spec"], _namespace(config_template), tmp_path
+    )
+
+
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 @pytest.mark.parametrize("config_template", CONFIG_TEMPLATES)
 def test_manifests_set_only_declared_variables(function: str, config_template: str) -> None:
@@ -154,14 +166,7 @@ def test_archive_tuning_parameters_reach_the_archive_config(tmp_path: Path) -> N
         "GZIP_LEVEL=6",
         "LOG_READ_TIMEOUT=90",
     )
-    service = next(
-        obj
-        for obj in manifests.processed("archive.yaml", arguments).objects
-        if obj["kind"] == "Service"
-    )
-    environment = manifests.container_environment(
-        service["spec"]["template"]["spec"], _namespace("config-s3.yaml"), tmp_path
-    )
+    environment = _service_environment("archive.yaml", arguments, "config-s3.yaml", tmp_path)
     config = load_archive_config(environment)
     assert (
         config.part_size,
@@ -204,14 +209,7 @@ def test_sweep_settings_reach_the_sweep_config(tmp_path: Path) -> None:
         "SWEEP_CONCURRENCY=3",
         "SWEEP_TIME_BUDGET=300",
     )
-    service = next(
-        obj
-        for obj in manifests.processed("sweep.yaml", arguments).objects
-        if obj["kind"] == "Service"
-    )
-    environment = manifests.container_environment(
-        service["spec"]["template"]["spec"], _namespace("config-obc.yaml"), tmp_path
-    )
+    environment = _service_environment("sweep.yaml", arguments, "config-obc.yaml", tmp_path)
     config = load_sweep_config(environment)
     assert (
         config.namespace_selector,

@@ -93,7 +93,8 @@ def _run_builds(
             outcome=planned.outcome,
             log_size=planned.log_size,
         )
-        print(f"  build {planned.namespace}/{build['metadata']['name']:<22} {planned.outcome}")
+        name = f"{planned.namespace}/{build['metadata']['name']}"
+        print(f"  build {name:<32} {planned.outcome}")
         time.sleep(interval)
     sender.wait_idle(timeout=120)
 

@@ -171,3 +171,24 @@ def test_tail_keeps_a_bounded_window() -> None:
     assert reader.closed
     budgeted = last_lines(BytesReader(gzip.compress(text)), 1000, budget=100)  # type: ignore[arg-type]
     assert len(budgeted) <= 100 and budgeted.endswith(b"last without newline")
+
+
+def test_sweep_status_becomes_gauges_and_ignores_junk() -> None:
+    from osiris.lookup.metrics import render_sweep_status
+
+    text = render_sweep_status(
+        {
+            "finishedAt": "2026-11-22T04:00:00Z",
+            "found": 7,
+            "archived": 2,
+            "failed": True,  # not a count: left out
+            "deferred": "3",  # not a count: left out
+            "namespace_failures": {"a": "down", "b": "down"},
+        }
+    )
+    assert 'osiris_sweep_builds{result="found"} 7' in text
+    assert 'osiris_sweep_builds{result="archived"} 2' in text
+    assert 'result="failed"' not in text and 'result="deferred"' not in text
+    assert "osiris_sweep_namespace_failures 2" in text
+    assert "osiris_sweep_last_run_timestamp_seconds 1795320000" in text
+    assert "last_run_timestamp" not in render_sweep_status({"finishedAt": "soon"})

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
 
+from osiris.adapters.s3 import S3Store
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
+from osiris.lookup.app import create_app
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.buildlogs import sha256
 from osiris.simulator.cluster import SimulatedCluster
@@ -119,7 +122,8 @@ def test_the_sweep_answers_503_when_the_cluster_cannot_be_listed(
     assert status == 503 and summary["decision"] == "retry"
     apiserver.set_down(None)
     assert ping(sweep)[0] == 200
-    assert s3_bucket.object_keys() == []
+    # Nothing to archive: the only object is the record of the run.
+    assert s3_bucket.object_keys() == [LAYOUT.status_key("sweep")]
 
 
 def test_a_sweep_racing_archive_events_leaves_exactly_one_complete_copy(
@@ -163,3 +167,32 @@ def test_a_sweep_racing_archive_events_leaves_exactly_one_complete_copy(
     for build in builds:
         spec = cluster.log_spec(build["metadata"]["namespace"], build["metadata"]["name"])
         assert hashlib.sha256(stored_log(s3_bucket, build)).hexdigest() == sha256(spec)
+
+
+def test_the_last_run_is_reported_by_the_lookup_metrics(
+    cluster: SimulatedCluster,
+    start_function: Callable[..., FunctionProcess],
+    s3_bucket: S3Bucket,
+) -> None:
+    cluster.start_build("shop", "api", log_size=5_000, seed=5)
+    cluster.start_build("lab", "web", outcome="Error")
+    status, summary = ping(start_function("sweep"))
+    assert status == 200
+
+    document = json.loads(
+        s3_bucket.target.client()
+        .get_object(Bucket=s3_bucket.name, Key=LAYOUT.status_key("sweep"))["Body"]
+        .read()
+    )
+    assert {k: document[k] for k in ("found", "archived", "unavailable")} == {
+        "found": summary["found"],
+        "archived": 1,
+        "unavailable": 1,
+    }
+    store = S3Store(s3_bucket.target.client(), s3_bucket.name)
+    app = create_app(lambda: store, LAYOUT, None)
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'osiris_sweep_builds{result="archived"} 1' in text
+    assert 'osiris_sweep_builds{result="unavailable"} 1' in text
+    assert "osiris_sweep_namespace_failures 0" in text
+    assert "osiris_sweep_last_run_timestamp_seconds " in text

@@ -223,6 +223,11 @@ class KeyLayout:
             raise InvalidKeyError(f"{key[:200]!r} is not a build object key")
         return BuildRef(parts[0], parts[1], parts[2]), parts[3]
 
+    # -- status documents (outside builds/ and index/: no listing or check reads them)
+    def status_key(self, component: str) -> str:
+        """Where ``component`` (a fixed word such as "sweep") records its last run."""
+        return f"{self.root}status/{_check(validate_label, component, 'component')}.json"
+
     # -- index
     def namespaces_prefix(self) -> str:
         """Delimiter-list this: the common prefixes are the namespaces."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
@@ -67,6 +68,7 @@ class SweepFunction:
                 time_budget=self._config.time_budget,
             )
             record.update(summary.record())
+            self._sweeper.publish(summary, datetime.now(UTC))
             if summary.retry:
                 record["decision"] = "retry"
                 raise ServiceUnavailable("some namespaces could not be listed")

@@ -7,6 +7,7 @@ the simulated cluster API, and the entry point builds it once from the environme
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from osiris.lookup.auth import AccessReviewer
 from osiris.lookup.counted import CountedStore
 from osiris.lookup.gate import Gate
 from osiris.lookup.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from osiris.lookup.metrics import Metrics
+from osiris.lookup.metrics import Metrics, render_sweep_status
 from osiris.lookup.routes import API, JSON, ApiRoutes, json_response
 
 log = logging.getLogger("osiris.lookup")
@@ -54,7 +55,7 @@ def create_app(
     app.extensions[METRICS_EXTENSION] = counters
     bucket = CountedStore(store, counters)
     _register_plumbing(app, counters, clock)
-    _register_service_routes(app, bucket, counters)
+    _register_service_routes(app, bucket, layout, counters)
     ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster)).register(app)
     return app
 
@@ -98,7 +99,9 @@ def _register_plumbing(app: Flask, counters: Metrics, clock: Callable[[], float]
         return problems.problem(problems.INTERNAL, "an unexpected error occurred")
 
 
-def _register_service_routes(app: Flask, bucket: CountedStore, counters: Metrics) -> None:
+def _register_service_routes(
+    app: Flask, bucket: CountedStore, layout: KeyLayout, counters: Metrics
+) -> None:
     spec_text = _package_text("openapi.json")
     page_text = _package_text("api.html")
 
@@ -116,7 +119,9 @@ def _register_service_routes(app: Flask, bucket: CountedStore, counters: Metrics
         return json_response({"status": "ready"})
 
     def metrics_page() -> Response:
-        return Response(counters.render(), content_type=METRICS_CONTENT_TYPE)
+        return Response(
+            counters.render() + _sweep_status(bucket, layout), content_type=METRICS_CONTENT_TYPE
+        )
 
     app.add_url_rule("/", view_func=api_page)
     app.add_url_rule(f"{API}/docs", view_func=api_page, endpoint="api_docs")
@@ -125,3 +130,12 @@ def _register_service_routes(app: Flask, bucket: CountedStore, counters: Metrics
     app.add_url_rule("/healthz", view_func=healthz)
     app.add_url_rule("/readyz", view_func=readyz)
     app.add_url_rule("/metrics", view_func=metrics_page)
+
+
+def _sweep_status(bucket: CountedStore, layout: KeyLayout) -> str:
+    """The sweep's last run as gauges; nothing when it never ran or cannot be read."""
+    try:
+        document = json.loads(bucket.get(layout.status_key("sweep")))
+    except (OsirisError, ValueError):
+        return ""
+    return render_sweep_status(document) if isinstance(document, dict) else ""

@@ -11,6 +11,9 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -85,3 +88,53 @@ class Metrics:
                 labels = _labels(operation=operation, outcome=outcome)
                 lines.append(f"osiris_lookup_s3_calls_total{labels} {value}")
         return "\n".join(lines) + "\n"
+
+
+SWEEP_COUNTS = (
+    "found",
+    "already_present",
+    "archived",
+    "unavailable",
+    "failed",
+    "deferred",
+    "rejected",
+)
+
+
+def render_sweep_status(document: Mapping[str, Any]) -> str:
+    """Gauges for the sweep's last run, from the status document it leaves in the bucket.
+
+    The sweep is woken by a PingSource and scales to zero, so nothing could scrape it;
+    the lookup function, which is scraped, reports its last run instead.
+    """
+    lines = [
+        "# HELP osiris_sweep_builds Builds counted by the sweep's last run, by result.",
+        "# TYPE osiris_sweep_builds gauge",
+    ]
+    for result in SWEEP_COUNTS:
+        value = document.get(result)
+        if isinstance(value, int) and not isinstance(value, bool):
+            lines.append(f"osiris_sweep_builds{_labels(result=result)} {value}")
+    failures = document.get("namespace_failures")
+    lines += [
+        "# HELP osiris_sweep_namespace_failures Namespaces the last run could not list.",
+        "# TYPE osiris_sweep_namespace_failures gauge",
+        f"osiris_sweep_namespace_failures {len(failures) if isinstance(failures, dict) else 0}",
+    ]
+    finished = parse_time(document.get("finishedAt"))
+    if finished is not None:
+        lines += [
+            "# HELP osiris_sweep_last_run_timestamp_seconds When the last sweep finished.",
+            "# TYPE osiris_sweep_last_run_timestamp_seconds gauge",
+            f"osiris_sweep_last_run_timestamp_seconds {finished.timestamp():.0f}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

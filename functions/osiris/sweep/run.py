@@ -7,15 +7,18 @@ Ctrl-C) leaves the rest unarchived, and the next run finds exactly those missing
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision
+from osiris.core.builds import rfc3339
 from osiris.core.events import BuildEvent, Mode
 from osiris.core.keys import KeyLayout, namespace_name
 from osiris.errors import OsirisError
@@ -80,6 +83,15 @@ class Sweeper:
         self._layout = layout
         self._concurrency = concurrency
         self._clock = clock
+
+    def publish(self, summary: Summary, finished_at: datetime) -> None:
+        """Record the run in the bucket, where the lookup's /metrics reads it."""
+        document = {"finishedAt": rfc3339(finished_at), **summary.record()}
+        self._store.put(
+            self._layout.status_key("sweep"),
+            json.dumps(document, sort_keys=True).encode(),
+            content_type="application/json",
+        )
 
     def plan(self, scope: Scope, max_builds: int) -> SweepPlan:
         """List and compare; OsirisError if the namespaces themselves cannot be listed."""

@@ -1,26 +1,37 @@
 """functions-framework source: one image, one target per Knative Service.
 
-``FUNCTION_TARGET`` selects the function. The selected one is built at import, so a
-bad configuration stops the process at start-up with a message naming the variable;
-the others are built only if called.
+``FUNCTION_TARGET`` selects the function. Only the selected one is imported and built at
+start-up, so a bad configuration stops the process with a message naming the variable,
+and a scale-to-zero lookup does not pay for importing the archive or sweep code.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
 import functions_framework
 from cloudevents.http import CloudEvent
+from flask import Request, Response
 
-from osiris.entrypoints.archive import ArchiveFunction
-from osiris.entrypoints.lookup import lookup as _lookup
-from osiris.entrypoints.sweep import SweepFunction
+if TYPE_CHECKING:
+    from osiris.entrypoints.archive import ArchiveFunction
+    from osiris.entrypoints.sweep import SweepFunction
 
 
 @functools.cache
 def _archive() -> ArchiveFunction:
+    from osiris.entrypoints.archive import ArchiveFunction
+
     return ArchiveFunction.from_environ(os.environ)
+
+
+@functools.cache
+def _sweep() -> SweepFunction:
+    from osiris.entrypoints.sweep import SweepFunction
+
+    return SweepFunction.from_environ(os.environ)
 
 
 @functions_framework.cloud_event
@@ -29,21 +40,26 @@ def archive(event: CloudEvent) -> None:
     _archive()(event.get_attributes(), event.get_data())
 
 
-@functools.cache
-def _sweep() -> SweepFunction:
-    return SweepFunction.from_environ(os.environ)
-
-
 @functions_framework.cloud_event
 def sweep(event: CloudEvent) -> None:
     """CloudEvent target (a PingSource's tick): archive the finished builds events missed."""
     _sweep()(event.get_attributes(), event.get_data())
 
 
-if os.environ.get("FUNCTION_TARGET") == "archive":
+@functions_framework.http
+def lookup(request: Request) -> Response:
+    """HTTP target: the lookup API."""
+    from osiris.entrypoints.lookup import lookup as handle
+
+    return handle(request)
+
+
+_TARGET = os.environ.get("FUNCTION_TARGET")
+if _TARGET == "archive":
     _archive()
-if os.environ.get("FUNCTION_TARGET") == "sweep":
+elif _TARGET == "sweep":
     _sweep()
+elif _TARGET == "lookup":
+    from osiris.entrypoints import lookup as _lookup_entrypoint
 
-
-lookup = functions_framework.http(_lookup)
+    _lookup_entrypoint.app()

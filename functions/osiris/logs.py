@@ -31,5 +31,5 @@ def configure(level: str) -> None:
     if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
+        # Records still propagate: a host's own handlers (and pytest's caplog) see them too.
         logger.addHandler(handler)
-        logger.propagate = False

@@ -4,9 +4,8 @@ Thin: the configuration is read once from the environment, the app is built once
 every request is handed to it. Nothing heavy is imported here: the S3 client and the
 kubernetes client are built on first use, so a cold start answers quickly.
 
-``functions/main.py`` re-exports :func:`lookup`; the archive function's Service
-imports the same module, so the app is built eagerly only where ``FUNCTION_TARGET``
-says this process serves ``lookup`` (elsewhere, on the first request).
+``functions/main.py`` imports this module only in a process that serves ``lookup``
+and builds the app at start-up there (:func:`app`); otherwise on the first request.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from flask import Flask, Request, Response
 from osiris import logs
 from osiris.adapters.store import ObjectStore
 from osiris.config import AuthMode, load_lookup_config
-from osiris.contract import LOOKUP_TARGET
 from osiris.core.keys import KeyLayout
 from osiris.lookup.app import create_app
 from osiris.lookup.auth import AccessReviewer, CachedAccessReviewer
@@ -77,7 +75,3 @@ def lookup(request: Request) -> Response:
     application = app()
     with application.request_context(request.environ):
         return application.full_dispatch_request()
-
-
-if os.environ.get("FUNCTION_TARGET") == LOOKUP_TARGET:
-    app()

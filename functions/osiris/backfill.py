@@ -11,10 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from types import FrameType
 from typing import TextIO
 
 from osiris.config import load_sweep_config
@@ -81,6 +86,30 @@ class ProgressBar:
         self._stream.flush()
 
 
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """The first Ctrl-C asks the run to stop after the builds in flight; a second one quits."""
+    stop = threading.Event()
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        stop.set()
+        # os.write, not sys.stderr: the handler may run while the progress bar holds
+        # stderr's buffer, and a reentrant buffered write raises.
+        os.write(
+            sys.stderr.fileno(), b"\nfinishing the builds in flight (Ctrl-C again to quit now)\n"
+        )
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         config = load_sweep_config(os.environ)
@@ -108,12 +137,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"would archive {candidate.label} ({candidate.facts.phase})")
         summary = plan.summary
     else:
-        summary = sweeper.run(
-            plan,
-            event_id=f"backfill-{uuid.uuid4()}",
-            event_type=EVENT_TYPE,
-            progress=ProgressBar(sys.stderr),
-        )
+        with stop_on_interrupt() as stop:
+            summary = sweeper.run(
+                plan,
+                event_id=f"backfill-{uuid.uuid4()}",
+                event_type=EVENT_TYPE,
+                progress=ProgressBar(sys.stderr),
+                stop=stop,
+            )
     for namespace, reason in summary.namespace_failures.items():
         print(f"namespace {namespace} not listed: {reason}", file=sys.stderr)
     elapsed = time.monotonic() - started

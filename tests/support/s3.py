@@ -11,6 +11,8 @@ Fixtures:
   are then required, ``OSIRIS_TEST_S3_CA_BUNDLE`` and ``OSIRIS_TEST_S3_REGION`` optional.
   (``python -m tests.support.ceph up`` writes exactly these variables.)
 - ``s3_target``: each test that uses it runs once per target; it is marked ``s3``.
+  A test marked ``one_s3_target`` (what it proves does not depend on the transport, and
+  it is long) runs against the first target only.
 - ``s3_bucket``: an :class:`S3Bucket` ``(target, name)`` with a fresh bucket, emptied
   (objects, versions, unfinished multipart uploads) and deleted after the test.
 
@@ -210,6 +212,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "s3_target" not in metafunc.fixturenames:
         return
     names = [EXTERNAL_TARGET] if os.environ.get(ENDPOINT_VARIABLE) else list(CEPH_TARGETS)
+    if metafunc.definition.get_closest_marker("one_s3_target"):
+        names = names[:1]
     metafunc.parametrize("s3_target", names, indirect=True, ids=names)
 
 

@@ -16,6 +16,7 @@ from tests.support.s3 import S3Bucket
 from tests.sweep.test_sweep_http import open_uploads
 
 BUILDS = 1000
+EXIT_TIMEOUT = 300  # seconds; a run takes about 20
 
 
 def backfill(environ: dict[str, str], *arguments: str) -> subprocess.Popen[str]:
@@ -28,11 +29,22 @@ def backfill(environ: dict[str, str], *arguments: str) -> subprocess.Popen[str]:
     )
 
 
+def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Its output once it exits; a hung backfill fails the test instead of the whole run."""
+    try:
+        return process.communicate(timeout=EXIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        pytest.fail(f"backfill did not exit within {EXIT_TIMEOUT} s; stderr:\n{err[-3000:]}")
+
+
 def markers(bucket: S3Bucket) -> Counter[str]:
     return Counter(k for k in bucket.object_keys() if k.endswith("/build.json"))
 
 
 @pytest.mark.slow
+@pytest.mark.one_s3_target
 def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
     cluster: SimulatedCluster,
     function_environ: dict[str, str],
@@ -45,7 +57,7 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
     environ = {**function_environ, "OSIRIS_SWEEP_CONCURRENCY": "4"}
 
     dry = backfill(environ, "-l", "osiris.io/archive=enabled", "--dry-run")
-    out, _ = dry.communicate()
+    out, _ = finish(dry)
     assert dry.returncode == 0
     assert out.count("would archive ") == BUILDS
     assert s3_bucket.object_keys() == []
@@ -57,7 +69,7 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
         if line.startswith("[") and int(line.split("] ")[1].split("/")[0]) >= 100:
             first.send_signal(signal.SIGINT)
             break
-    out, _ = first.communicate()
+    out, _ = finish(first)
     summary = json.loads(out.strip().splitlines()[-1])
     assert first.returncode == 130 and summary["interrupted"] is True
     archived_first = summary["archived"]
@@ -67,7 +79,7 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
     assert open_uploads(s3_bucket) == []  # in-flight builds finished, queued ones never began
 
     second = backfill(environ, "-n", "shop", "-n", "lab")
-    out, err = second.communicate()
+    out, err = finish(second)
     assert second.returncode == 0, err[-2000:]
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["found"], summary["already_present"], summary["archived"]) == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from osiris.errors import NotFoundError
 from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.plan import finished_candidates, resolve_page, select
-from osiris.sweep.run import Scope, Sweeper
+from osiris.sweep.run import Scope, Summary, Sweeper
 from tests.support.inprocess import InProcessBuilds
 
 LAYOUT = KeyLayout("osiris", "test")
@@ -204,6 +205,33 @@ def test_over_the_time_budget_no_new_build_is_started(
     )
     assert (summary.archived, summary.deferred) == (0, 4)
     assert committed(store) == set()
+
+
+def test_a_stop_request_finishes_the_builds_in_flight_and_defers_the_queue(
+    cluster: SimulatedCluster, tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path)
+    for number in range(20):
+        cluster.start_build("shop", "api", log_size=5_000 + number)
+    sweeper = sweeper_for(cluster, store, concurrency=2)
+    stop = threading.Event()
+
+    def progress(done: int, total: int, summary: Summary) -> None:
+        if done >= 3:
+            stop.set()
+
+    summary = sweeper.run(
+        sweeper.plan(Scope(namespaces=("shop",)), 100),
+        event_id="t",
+        event_type="test",
+        progress=progress,
+        stop=stop,
+    )
+    assert summary.interrupted is True
+    # At most the two builds in flight when the stop was seen are added to the three.
+    assert 3 <= summary.archived <= 5
+    assert summary.archived + summary.deferred == 20 and summary.failed == 0
+    assert len(committed(store)) == summary.archived
 
 
 def test_a_namespace_that_cannot_be_listed_does_not_stop_the_others(

@@ -9,6 +9,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
 from osiris.adapters.s3 import S3Store
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
@@ -78,6 +80,7 @@ def test_builds_never_announced_are_archived_by_the_sweep(
     assert s3_bucket.object_keys() == keys
 
 
+@pytest.mark.one_s3_target
 def test_the_sweep_pages_through_builds_and_honours_the_work_bound(
     cluster: SimulatedCluster,
     apiserver: SimulatedApiServer,

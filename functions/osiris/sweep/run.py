@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,9 @@ from osiris.sweep.cluster import BuildLister
 from osiris.sweep.plan import Candidate, finished_candidates, select
 
 log = logging.getLogger("osiris.sweep")
+
+# How soon a stop request is seen while every worker is busy.
+STOP_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -137,32 +141,42 @@ class Sweeper:
         event_type: str,
         time_budget: float | None = None,
         progress: Progress | None = None,
+        stop: threading.Event | None = None,
     ) -> Summary:
+        """Archive the plan's chosen builds; setting ``stop`` ends the run early.
+
+        Stopping is a flag, not an exception: a KeyboardInterrupt raised inside
+        ``concurrent.futures.wait`` can leave a future's lock held, and the worker that
+        then finishes that build blocks forever, and with it ``shutdown``.
+        """
         summary = plan.summary
         deadline = None if time_budget is None else self._clock() + time_budget
-        counted: set[Future[Decision | None]] = set()
         executor = ThreadPoolExecutor(self._concurrency, thread_name_prefix="sweep")
         futures: dict[Future[Decision | None], Candidate] = {
             executor.submit(self._archive_one, candidate, event_id, event_type, deadline): candidate
             for candidate in plan.chosen
         }
+        pending = set(futures)
         try:
-            for future in _as_completed(futures):
-                self._count(summary, futures[future], future)
-                counted.add(future)
-                if progress is not None:
-                    progress(len(counted), len(futures), summary)
-        except KeyboardInterrupt:
-            # Builds in flight finish (or abort their upload); the queued ones are dropped.
-            summary.interrupted = True
-            executor.shutdown(wait=True, cancel_futures=True)
-            for future, candidate in futures.items():
-                if future.cancelled():
-                    summary.deferred += 1
-                elif future not in counted:
-                    self._count(summary, candidate, future)
+            while pending:
+                if stop is not None and stop.is_set():
+                    summary.interrupted = True
+                    break
+                finished, pending = wait(
+                    pending, timeout=STOP_POLL_SECONDS, return_when=FIRST_COMPLETED
+                )
+                for future in finished:
+                    self._count(summary, futures[future], future)
+                if finished and progress is not None:
+                    progress(len(futures) - len(pending), len(futures), summary)
         finally:
-            executor.shutdown(wait=True)
+            # Builds in flight finish (or abort their upload); the queued ones are dropped.
+            executor.shutdown(wait=True, cancel_futures=True)
+        for future in pending:
+            if future.cancelled():
+                summary.deferred += 1
+            else:
+                self._count(summary, futures[future], future)
         return summary
 
     def _archive_one(
@@ -202,11 +216,3 @@ class Sweeper:
             summary.unavailable += 1
         else:  # already archived by a concurrent event, or gone meanwhile
             summary.already_present += 1
-
-
-def _as_completed(futures: Iterable[Future[Decision | None]]) -> Iterable[Future[Decision | None]]:
-    # concurrent.futures.as_completed, but waking up regularly so Ctrl-C is seen promptly.
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
-        yield from finished

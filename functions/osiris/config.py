@@ -194,7 +194,8 @@ VARIABLES: tuple[Variable, ...] = (
         "OSIRIS_SWEEP_TIME_BUDGET",
         _SWEEP,
         "480",
-        "seconds after which a sweep run starts no new build (the rest waits for the next run)",
+        "seconds after which a sweep run starts no new build (the rest waits for the next "
+        "run); listing namespaces stops at half of it",
     ),
 )
 

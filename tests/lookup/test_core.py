@@ -184,11 +184,13 @@ def test_sweep_status_becomes_gauges_and_ignores_junk() -> None:
             "failed": True,  # not a count: left out
             "deferred": "3",  # not a count: left out
             "namespace_failures": {"a": "down", "b": "down"},
+            "namespaces_pending": 4,
         }
     )
     assert 'osiris_sweep_builds{result="found"} 7' in text
     assert 'osiris_sweep_builds{result="archived"} 2' in text
     assert 'result="failed"' not in text and 'result="deferred"' not in text
     assert "osiris_sweep_namespace_failures 2" in text
+    assert "osiris_sweep_namespaces_pending 4" in text
     assert "osiris_sweep_last_run_timestamp_seconds 1795320000" in text
     assert "last_run_timestamp" not in render_sweep_status({"finishedAt": "soon"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import NotFoundError
 from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
 from osiris.sweep.bucket import check_bucket
-from osiris.sweep.plan import finished_candidates, resolve_page, select
+from osiris.sweep.plan import finished_candidates, resolve_page, rotation, select
 from osiris.sweep.run import Scope, Summary, Sweeper
 from tests.support.inprocess import InProcessBuilds
 
@@ -205,6 +206,61 @@ def test_over_the_time_budget_no_new_build_is_started(
     )
     assert (summary.archived, summary.deferred) == (0, 4)
     assert committed(store) == set()
+
+
+@given(st.sets(st.sampled_from("abcdefg")), st.sampled_from(["", "a", "c", "d", "g", "z"]))
+def test_rotation_starts_after_the_last_run_and_visits_each_namespace_once(
+    namespaces: set[str], resume_after: str
+) -> None:
+    order = rotation([*namespaces, *namespaces], resume_after)
+    assert sorted(order) == sorted(namespaces)
+    later = [n for n in order if n > resume_after]
+    assert order[: len(later)] == sorted(later)  # first the ones after the cursor, in order
+    assert order[len(later) :] == sorted(n for n in namespaces if n <= resume_after)
+
+
+def test_runs_with_more_namespaces_than_work_take_turns_round_the_cluster(
+    cluster: SimulatedCluster, tmp_path: Path
+) -> None:
+    store = CountingStore(tmp_path)
+    names = ["team-a", "team-b", "team-c", "team-d"]
+    for namespace in names:
+        cluster.create_namespace(namespace, labels={"osiris.io/archive": "enabled"})
+        cluster.create_buildconfig(namespace, "api")
+        for _ in range(3):
+            cluster.start_build(namespace, "api", log_size=500)
+    sweeper = sweeper_for(cluster, store)
+    scope = Scope(selector="osiris.io/archive=enabled")  # shop too, with no builds
+
+    examined: list[tuple[int, str, int]] = []
+    for run in range(8):
+        plan = sweeper.plan(scope, 4, resume_after=sweeper.resume_point())
+        summary = sweeper.run(plan, event_id=f"t{run}", event_type="test")
+        sweeper.publish(summary, datetime.now(UTC))
+        examined.append((summary.namespaces, summary.resume_after, summary.archived))
+        if len(committed(store)) == 12 and not summary.resume_after:
+            break
+    # Four missing builds are enough work for a run. Run 1 examines shop (empty), team-a
+    # and team-b, then stops; run 2 starts after team-b and stops after team-d; run 3
+    # wraps round, finds the four left and, having examined every namespace, no cursor.
+    assert examined == [(3, "team-b", 4), (2, "team-d", 4), (5, "", 4)]
+    assert len(committed(store)) == 12
+
+
+def test_listing_stops_when_its_time_budget_is_spent(
+    cluster: SimulatedCluster, tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path)
+    for namespace in ("team-a", "team-b", "team-c"):
+        cluster.create_namespace(namespace)
+        cluster.create_buildconfig(namespace, "api")
+        cluster.start_build(namespace, "api", log_size=100)
+    ticks = iter([0.0, 100.0])  # the budget runs out while team-a is listed
+    sweeper = sweeper_for(cluster, store, clock=lambda: next(ticks))
+    plan = sweeper.plan(Scope(namespaces=("team-c", "team-a", "team-b")), 100, time_budget=50.0)
+    assert (plan.summary.namespaces, plan.summary.namespaces_pending) == (1, 2)
+    assert plan.summary.resume_after == "team-a"
+    assert [c.facts.ref.namespace for c in plan.chosen] == ["team-a"]
 
 
 def test_a_stop_request_finishes_the_builds_in_flight_and_defers_the_queue(

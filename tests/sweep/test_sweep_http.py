@@ -114,6 +114,31 @@ def test_the_sweep_pages_through_builds_and_honours_the_work_bound(
     assert len(markers) == len(set(markers)) == total
 
 
+@pytest.mark.one_s3_target
+def test_each_run_resumes_after_the_namespace_the_last_one_stopped_at(
+    cluster: SimulatedCluster,
+    start_function: Callable[..., FunctionProcess],
+    s3_bucket: S3Bucket,
+) -> None:
+    for namespace in ("lab", "shop"):
+        for _ in range(3):
+            cluster.start_build(namespace, "api", log_size=400)
+    sweep = start_function("sweep", OSIRIS_SWEEP_MAX_BUILDS="2")
+
+    runs = [ping(sweep) for _ in range(3)]
+    assert [status for status, _ in runs] == [200, 200, 200]
+    assert [
+        (s["namespaces"], s["namespaces_pending"], s["resume_after"], s["archived"])
+        for _, s in runs
+    ] == [
+        (1, 1, "lab", 2),  # lab alone is enough work
+        (1, 1, "shop", 2),  # the cursor came back from the bucket: shop's turn
+        (2, 0, "", 2),  # one left in each; every namespace examined, no cursor
+    ]
+    markers = [k for k in s3_bucket.object_keys() if k.endswith("/build.json")]
+    assert len(markers) == len(set(markers)) == 6
+
+
 def test_the_sweep_answers_503_when_the_cluster_cannot_be_listed(
     apiserver: SimulatedApiServer,
     start_function: Callable[..., FunctionProcess],
@@ -198,4 +223,5 @@ def test_the_last_run_is_reported_by_the_lookup_metrics(
     assert 'osiris_sweep_builds{result="archived"} 1' in text
     assert 'osiris_sweep_builds{result="unavailable"} 1' in text
     assert "osiris_sweep_namespace_failures 0" in text
+    assert "osiris_sweep_namespaces_pending 0" in text
     assert "osiris_sweep_last_run_timestamp_seconds " in text

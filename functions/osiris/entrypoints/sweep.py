@@ -58,14 +58,19 @@ class SweepFunction:
             if event_type != PING_EVENT_TYPE:
                 record.update(decision="rejected", reason=f"not a {PING_EVENT_TYPE} event")
                 raise BadRequest(f"the sweep runs on {PING_EVENT_TYPE} events")
+            budget = self._config.time_budget
+            # Listing gets at most half the budget, so archiving what it found has time too.
             plan = self._sweeper.plan(
-                Scope(selector=self._config.namespace_selector), self._config.max_builds
+                Scope(selector=self._config.namespace_selector),
+                self._config.max_builds,
+                resume_after=self._sweeper.resume_point(),
+                time_budget=budget / 2,
             )
             summary = self._sweeper.run(
                 plan,
                 event_id=event_id,
                 event_type=event_type,
-                time_budget=self._config.time_budget,
+                time_budget=max(0.0, budget - (time.monotonic() - started)),
             )
             record.update(summary.record())
             self._sweeper.publish(summary, datetime.now(UTC))

@@ -121,6 +121,13 @@ def render_sweep_status(document: Mapping[str, Any]) -> str:
         "# TYPE osiris_sweep_namespace_failures gauge",
         f"osiris_sweep_namespace_failures {len(failures) if isinstance(failures, dict) else 0}",
     ]
+    pending = document.get("namespaces_pending")
+    if isinstance(pending, int) and not isinstance(pending, bool):
+        lines += [
+            "# HELP osiris_sweep_namespaces_pending Namespaces the last run left for the next.",
+            "# TYPE osiris_sweep_namespaces_pending gauge",
+            f"osiris_sweep_namespaces_pending {pending}",
+        ]
     finished = parse_time(document.get("finishedAt"))
     if finished is not None:
         lines += [

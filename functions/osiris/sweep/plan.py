@@ -119,3 +119,13 @@ def select(missing: Iterable[Candidate], max_builds: int) -> Selection:
     """The builds this run archives: the oldest first, as they are pruned first."""
     ordered = sorted(missing, key=lambda c: (c.finished_at, c.prefix))
     return Selection(ordered[:max_builds], ordered[max_builds:])
+
+
+def rotation(namespaces: Iterable[str], resume_after: str) -> list[str]:
+    """The namespaces in name order, starting after the one the last run stopped at.
+
+    A run that cannot examine every namespace leaves the rest to the next one; without the
+    rotation, runs would re-examine the first namespaces forever and never reach the last.
+    """
+    ordered = sorted(set(namespaces))
+    return [n for n in ordered if n > resume_after] + [n for n in ordered if n <= resume_after]

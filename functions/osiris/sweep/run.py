@@ -22,10 +22,10 @@ from osiris.archive.service import Archiver, Decision
 from osiris.core.builds import rfc3339
 from osiris.core.events import BuildEvent, Mode
 from osiris.core.keys import KeyLayout, namespace_name
-from osiris.errors import OsirisError
+from osiris.errors import NotFoundError, OsirisError
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.cluster import BuildLister
-from osiris.sweep.plan import Candidate, finished_candidates, select
+from osiris.sweep.plan import Candidate, finished_candidates, rotation, select
 
 log = logging.getLogger("osiris.sweep")
 
@@ -55,6 +55,8 @@ class Summary:
     namespace_failures: dict[str, str] = field(default_factory=dict)
     retry: bool = False  # a listing failed transiently: the trigger should try again
     interrupted: bool = False
+    namespaces_pending: int = 0  # not examined: enough work was found, or time ran out
+    resume_after: str = ""  # the next run starts after this namespace ("" = from the first)
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,16 +99,48 @@ class Sweeper:
             content_type="application/json",
         )
 
-    def plan(self, scope: Scope, max_builds: int) -> SweepPlan:
-        """List and compare; OsirisError if the namespaces themselves cannot be listed."""
+    def resume_point(self) -> str:
+        """The namespace the last run stopped after ("" when it examined them all)."""
+        try:
+            document = json.loads(self._store.get(self._layout.status_key("sweep")))
+        except NotFoundError:
+            return ""
+        except ValueError:
+            log.warning("sweep status unreadable: starting from the first namespace")
+            return ""
+        value = document.get("resume_after") if isinstance(document, dict) else None
+        return value if isinstance(value, str) else ""
+
+    def plan(
+        self,
+        scope: Scope,
+        max_builds: int,
+        *,
+        resume_after: str = "",
+        time_budget: float | None = None,
+    ) -> SweepPlan:
+        """List and compare, namespace by namespace, until there is enough work.
+
+        It stops examining namespaces once ``max_builds`` missing builds are found or
+        ``time_budget`` is spent, and records where, so a large cluster is covered over
+        several runs instead of one run timing out. OsirisError if the namespaces
+        themselves cannot be listed.
+        """
         summary = Summary()
-        names = (
-            [namespace_name(name) for name in scope.namespaces]
+        deadline = None if time_budget is None else self._clock() + time_budget
+        names = rotation(
+            (namespace_name(name) for name in scope.namespaces)
             if scope.namespaces
-            else list(self._lister.namespaces(scope.selector))
+            else self._lister.namespaces(scope.selector),
+            resume_after,
         )
         missing: list[Candidate] = []
-        for namespace in names:
+        for position, namespace in enumerate(names):
+            enough = len(missing) >= max_builds
+            if position and (enough or (deadline is not None and self._clock() > deadline)):
+                summary.namespaces_pending = len(names) - position
+                summary.resume_after = names[position - 1]
+                break
             summary.namespaces += 1
             try:
                 missing += self._missing_in(namespace, summary)

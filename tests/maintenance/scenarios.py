@@ -6,12 +6,15 @@ import gzip
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from osiris.adapters.store import MaintainedStore
 from osiris.archive.service import PHASE_TAG
 from osiris.core.keys import KeyLayout
 from osiris.core.metadata import LOG_CONTENT_ENCODING, LOG_CONTENT_TYPE, METADATA_CONTENT_TYPE
 from osiris.lookup.params import BuildFilter
 from osiris.lookup.reader import ArchiveReader
+from osiris.maintenance import lease
 from osiris.maintenance.policy import RetentionPolicy
 from osiris.maintenance.retention import run_retention
 from osiris.maintenance.verify import Kind, VerifyOptions, verify
@@ -202,3 +205,37 @@ def _everything(store: MaintainedStore):  # type: ignore[no-untyped-def]
     from osiris.maintenance.scan import all_objects
 
     return list(all_objects(store, LAYOUT.root))
+
+
+def one_repairing_or_deleting_run_at_a_time(store: MaintainedStore) -> None:
+    start = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+    key = LAYOUT.status_key(lease.LEASE_COMPONENT)
+    first = lease.acquire(store, LAYOUT, holder="a pid 1", purpose="retention", now=start)
+    assert json.loads(store.get(key)) == {
+        "expires": "2026-11-22T18:00:00Z",
+        "holder": "a pid 1",
+        "purpose": "retention",
+    }
+    with pytest.raises(lease.MaintenanceBusyError) as busy:
+        lease.acquire(store, LAYOUT, holder="b pid 2", purpose="repair", now=start)
+    assert "retention (a pid 1) holds the maintenance lease until 2026-11-22T18:00:00Z" in str(
+        busy.value
+    )
+
+    lease.release(store, first)
+    second = lease.acquire(store, LAYOUT, holder="b pid 2", purpose="repair", now=start)
+
+    # b crashed; once its lease expired, c takes over, and b's late release leaves c's alone.
+    expired = start + lease.DEFAULT_TTL + timedelta(seconds=1)
+    third = lease.acquire(store, LAYOUT, holder="c pid 3", purpose="retention", now=expired)
+    lease.release(store, second)
+    assert json.loads(store.get(key))["holder"] == "c pid 3"
+    with pytest.raises(lease.MaintenanceBusyError):
+        lease.acquire(store, LAYOUT, holder="d pid 4", purpose="repair", now=expired)
+    lease.release(store, third)
+    assert store.head(key) is None
+
+    # A document nobody can read does not block maintenance for ever.
+    store.put(key, b"not json", content_type="application/json")
+    lease.acquire(store, LAYOUT, holder="e pid 5", purpose="repair", now=start)
+    assert json.loads(store.get(key))["holder"] == "e pid 5"

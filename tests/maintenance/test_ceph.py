@@ -15,6 +15,7 @@ from osiris.cli import main
 from osiris.core.metadata import LOG_CONTENT_ENCODING, LOG_CONTENT_TYPE
 from osiris.lookup.params import BuildFilter
 from osiris.lookup.reader import ArchiveReader
+from osiris.maintenance import lease
 from osiris.maintenance.verify import Kind
 from tests.maintenance import scenarios
 from tests.maintenance.archived import BuildFactory, days_ago, keys_of, stored_log
@@ -56,6 +57,40 @@ def test_verify_finds_and_repairs(s3_bucket: S3Bucket) -> None:
 
 def test_retention_run_deletes_exactly_the_expired(s3_bucket: S3Bucket) -> None:
     scenarios.retention_run_deletes_exactly_the_expired(s3_store(s3_bucket))
+
+
+def test_one_repairing_or_deleting_run_at_a_time(s3_bucket: S3Bucket) -> None:
+    scenarios.one_repairing_or_deleting_run_at_a_time(s3_store(s3_bucket))
+
+
+def test_repair_and_retention_commands_wait_their_turn(
+    s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = s3_store(s3_bucket)
+    built = BuildFactory(store, LAYOUT, days_ago(datetime.now(UTC), 40)).build("api", "Complete")
+    stored = keys_of(store, LAYOUT, built.ref.uid)
+    env = environ(s3_bucket)
+    held = lease.acquire(
+        store, LAYOUT, holder="ops-1 pid 7", purpose="osiris retention run", now=datetime.now(UTC)
+    )
+    capsys.readouterr()
+
+    assert run_cli(monkeypatch, env, "retention", "run", "--days", "30") == 4
+    assert (
+        "osiris retention run (ops-1 pid 7) holds the maintenance lease" in capsys.readouterr().err
+    )
+    assert run_cli(monkeypatch, env, "verify", "--repair") == 4
+    # Reading is never refused: a report, a dry run.
+    assert run_cli(monkeypatch, env, "verify") == 0
+    assert run_cli(monkeypatch, env, "retention", "run", "--days", "30", "--dry-run") == 0
+    assert f"would delete {built.ref.namespace}/{built.ref.name}" in capsys.readouterr().out
+    assert keys_of(store, LAYOUT, built.ref.uid) == stored  # nothing was deleted
+
+    lease.release(store, held)
+    assert run_cli(monkeypatch, env, "retention", "run", "--days", "30") == 0
+    assert "deleted 1 builds" in capsys.readouterr().out
+    assert keys_of(store, LAYOUT, built.ref.uid) == []
+    assert store.head(LAYOUT.status_key(lease.LEASE_COMPONENT)) is None  # given back
 
 
 def test_verify_command_reports_and_repairs_an_incomplete_upload(

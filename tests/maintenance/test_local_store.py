@@ -25,3 +25,7 @@ def test_verify_finds_and_repairs(store: LocalStore) -> None:
 
 def test_retention_run_deletes_exactly_the_expired(store: LocalStore) -> None:
     scenarios.retention_run_deletes_exactly_the_expired(store)
+
+
+def test_one_repairing_or_deleting_run_at_a_time(store: LocalStore) -> None:
+    scenarios.one_repairing_or_deleting_run_at_a_time(store)

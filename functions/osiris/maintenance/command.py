@@ -4,7 +4,8 @@ Both read the same environment as the functions (``OSIRIS_STORAGE_URL``, the S3
 variables, ``OSIRIS_PREFIX``, ``OSIRIS_CLUSTER``; see the README), so they can run as
 a Job beside the functions with the same ConfigMap and Secret, or on a laptop.
 Exit status: 0 done and consistent, 1 inconsistencies remain, 2 bad usage or
-configuration, 3 the store could not be reached.
+configuration, 3 the store could not be reached, 4 another repairing or deleting run
+holds the maintenance lease (see :mod:`osiris.maintenance.lease`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -23,6 +26,7 @@ from osiris.adapters.store import MaintainedStore
 from osiris.config import load_archive_config
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import ConfigError, OsirisError
+from osiris.maintenance import lease
 from osiris.maintenance.lifecycle import lifecycle_rules, merge_rules, owned, without_ours
 from osiris.maintenance.policy import MAX_DAYS, RetentionPolicy
 from osiris.maintenance.retention import RetentionResult, run_retention
@@ -32,6 +36,7 @@ EXIT_OK = 0
 EXIT_INCONSISTENT = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+EXIT_BUSY = 4
 
 
 def _days(text: str) -> int:
@@ -89,7 +94,8 @@ def run_verify(args: argparse.Namespace, out: TextIO | None = None) -> int:
             check_content=args.check_content,
             workers=args.workers,
         )
-        report = verify(store, layout, options, datetime.now(UTC), progress=_stderr)
+        with _lease(store, layout, "osiris verify --repair", wanted=args.repair):
+            report = verify(store, layout, options, datetime.now(UTC), progress=_stderr)
         _print_report(report, layout, as_json=args.json, out=out)
         return EXIT_OK if report.consistent else EXIT_INCONSISTENT
 
@@ -204,15 +210,16 @@ def _run(store: MaintainedStore, layout: KeyLayout, args: argparse.Namespace, ou
                 out.write(f"would delete {ref.namespace}/{ref.name} {ref.uid}\n")
         _stderr(f"batch {result.batches}: {result.expired} expired builds so far")
 
-    result = run_retention(
-        store,
-        layout,
-        policy,
-        datetime.now(UTC),
-        batch_size=args.batch,
-        dry_run=args.dry_run,
-        progress=report,
-    )
+    with _lease(store, layout, "osiris retention run", wanted=not args.dry_run):
+        result = run_retention(
+            store,
+            layout,
+            policy,
+            datetime.now(UTC),
+            batch_size=args.batch,
+            dry_run=args.dry_run,
+            progress=report,
+        )
     verb = "would delete" if args.dry_run else "deleted"
     out.write(
         f"{layout.root}: examined {result.examined} index entries, {verb} "
@@ -224,6 +231,22 @@ def _run(store: MaintainedStore, layout: KeyLayout, args: argparse.Namespace, ou
 # --------------------------------------------------------------------------- shared
 
 
+@contextmanager
+def _lease(
+    store: MaintainedStore, layout: KeyLayout, purpose: str, *, wanted: bool
+) -> Iterator[None]:
+    """Hold the maintenance lease around a run that repairs or deletes."""
+    if not wanted:
+        yield
+        return
+    holder = f"{socket.gethostname()} pid {os.getpid()}"
+    held = lease.acquire(store, layout, holder=holder, purpose=purpose, now=datetime.now(UTC))
+    try:
+        yield
+    finally:
+        lease.release(store, held)
+
+
 def _with_store(work: Callable[[MaintainedStore, KeyLayout], int]) -> int:
     try:
         config = load_archive_config(os.environ)
@@ -231,6 +254,9 @@ def _with_store(work: Callable[[MaintainedStore, KeyLayout], int]) -> int:
         store = build_maintained_store(config.storage)
         store.check()
         return work(store, layout)
+    except lease.MaintenanceBusyError as exc:
+        _stderr(f"osiris: {exc}")
+        return EXIT_BUSY
     except ConfigError as exc:
         _stderr(f"osiris: {exc}")
         return EXIT_USAGE

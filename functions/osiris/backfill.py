@@ -22,6 +22,7 @@ from dataclasses import replace
 from types import FrameType
 from typing import TextIO
 
+from osiris import allocator
 from osiris.config import load_sweep_config
 from osiris.errors import OsirisError
 from osiris.sweep.run import Scope, Summary
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_sweep_config(os.environ)
         if args.concurrency is not None:
             config = replace(config, concurrency=max(1, min(16, args.concurrency)))
+        allocator.pin_mmap_threshold()
         sweeper = build_sweeper(config)
         scope = Scope(
             namespaces=tuple(args.namespace),

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from osiris import logs
+from osiris import allocator, logs
 from osiris.adapters.factory import build_store
 from osiris.adapters.kube import KubeApi
 from osiris.adapters.openshift import OpenShiftBuilds
@@ -34,6 +34,7 @@ class ArchiveFunction:
     @classmethod
     def from_config(cls, config: ArchiveConfig) -> ArchiveFunction:
         logs.configure(config.log_level)
+        allocator.pin_mmap_threshold()
         archiver = Archiver(
             store=build_store(config.storage),
             builds=OpenShiftBuilds(

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from osiris import logs
+from osiris import allocator, logs
 from osiris.config import SweepConfig, load_sweep_config
 from osiris.contract import PING_EVENT_TYPE
 from osiris.errors import OsirisError
@@ -33,6 +33,7 @@ class SweepFunction:
     @classmethod
     def from_config(cls, config: SweepConfig) -> SweepFunction:
         logs.configure(config.archive.log_level)
+        allocator.pin_mmap_threshold()
         sweeper = build_sweeper(config)
         log.info(
             "sweep function ready",

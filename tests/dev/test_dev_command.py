@@ -1,0 +1,91 @@
+"""The README's first command, as a newcomer runs it: ``osiris dev``, then ``curl``.
+
+It runs the real thing: a subprocess with both functions under functions-framework, the
+simulated cluster over TLS, the local-directory store. The test reads what it prints,
+asks the lookup function over HTTP for every build it announced, checks each log against
+the digest the archive recorded, and stops it with Ctrl-C as a user would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import urllib3
+
+http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
+BUILD_LINE = re.compile(
+    r"^  build (?P<namespace>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)\s+(?P<phase>\w+)$"
+)
+LOOKUP_LINE = re.compile(r"^lookup function\s+(?P<url>http://127\.0\.0\.1:\d+)\s")
+EXIT_TIMEOUT = 60
+
+
+def get_json(url: str) -> dict:  # type: ignore[type-arg]
+    response = http.request("GET", url)
+    assert response.status == 200, (url, response.data[:300])
+    return json.loads(response.data)
+
+
+def test_dev_archives_builds_and_serves_them_until_interrupted(tmp_path: Path) -> None:
+    data = tmp_path / "osiris-data"
+    dev = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "osiris.cli",
+            "dev",
+            "--data",
+            str(data),
+            "--builds",
+            "3",
+            "--interval",
+            "0.1",
+            "--lookup-port",
+            "0",
+            "--archive-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert dev.stdout is not None
+        printed: list[str] = []
+        for line in dev.stdout:
+            printed.append(line.rstrip("\n"))
+            if line.startswith("try:"):
+                break
+        lookup = next(m["url"] for m in map(LOOKUP_LINE.match, printed) if m)
+        announced = [m.groupdict() for m in map(BUILD_LINE.match, printed) if m]
+        assert len(announced) == 3, printed
+        assert "3 logs archived under" in "\n".join(printed)
+
+        namespaces = {item["name"] for item in get_json(f"{lookup}/api/v1/namespaces")["items"]}
+        assert {build["namespace"] for build in announced} <= namespaces
+        for build in announced:
+            base = f"{lookup}/api/v1/namespaces/{build['namespace']}/builds/{build['name']}"
+            document = get_json(base)
+            assert document["phase"] == build["phase"]
+            log = http.request("GET", f"{base}/log", headers={"Accept-Encoding": "identity"})
+            assert log.status == 200
+            assert len(log.data) == document["log"]["rawBytes"] > 0
+            assert hashlib.sha256(log.data).hexdigest() == document["log"]["sha256"]
+            listed = get_json(f"{lookup}/api/v1/namespaces/{build['namespace']}/builds")
+            assert build["name"] in {item["name"] for item in listed["items"]}
+    finally:
+        dev.send_signal(signal.SIGINT)
+        try:
+            dev.communicate(timeout=EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            dev.kill()
+            dev.communicate()
+            raise
+    assert dev.returncode == 0
+    assert sorted(p.name for p in (data / "osiris").rglob("log.gz")) == ["log.gz"] * 3

@@ -18,8 +18,8 @@ Run by hand against a real S3 (a local Ceph from the test harness)::
     . .ceph-bench/env
     /tmp/venv/bin/python benchmarks/lookup_bench.py                  # populates once, then measures
 
-Populating writes the index entries of every build (two empty objects each: the
-namespace and the BuildConfig index) with 32 threads, plus complete objects for the
+Populating writes the index entries of every build (four empty objects each: the
+namespace, BuildConfig, phase and BuildConfig-phase indexes) with 32 threads, plus complete objects for the
 builds that are read; a marker object makes later runs skip it. ``--builds`` and
 ``--namespaces`` scale it down for a quick look.
 """

@@ -212,13 +212,13 @@ def one_repairing_or_deleting_run_at_a_time(store: MaintainedStore) -> None:
     key = LAYOUT.status_key(lease.LEASE_COMPONENT)
     first = lease.acquire(store, LAYOUT, holder="a pid 1", purpose="retention", now=start)
     assert json.loads(store.get(key)) == {
-        "expires": "2026-11-22T18:00:00Z",
+        "expires": "2026-11-22T06:10:00Z",
         "holder": "a pid 1",
         "purpose": "retention",
     }
     with pytest.raises(lease.MaintenanceBusyError) as busy:
         lease.acquire(store, LAYOUT, holder="b pid 2", purpose="repair", now=start)
-    assert "retention (a pid 1) holds the maintenance lease until 2026-11-22T18:00:00Z" in str(
+    assert "retention (a pid 1) holds the maintenance lease until 2026-11-22T06:10:00Z" in str(
         busy.value
     )
 

@@ -240,11 +240,8 @@ def _lease(
         yield
         return
     holder = f"{socket.gethostname()} pid {os.getpid()}"
-    held = lease.acquire(store, layout, holder=holder, purpose=purpose, now=datetime.now(UTC))
-    try:
+    with lease.held(store, layout, holder=holder, purpose=purpose):
         yield
-    finally:
-        lease.release(store, held)
 
 
 def _with_store(work: Callable[[MaintainedStore, KeyLayout], int]) -> int:

@@ -7,17 +7,23 @@ entry that points to nothing. Both therefore hold this lease: a small JSON objec
 ``status/maintenance.json`` written with ``If-None-Match: *``, so of two runs that start
 together exactly one gets it.
 
-A lease outlives a run that crashed; it expires after ``ttl`` and the next run takes it
-over. Taking over is a delete and a conditional write, not one atomic step (S3 has no
-conditional delete here): two runs starting in the same moment against a crashed run's
-expired lease could both proceed. Live runs are always kept apart.
+While its run lives, :func:`held` renews the lease every quarter of ``ttl``, so a run may
+take as long as it needs; a run that crashed stops renewing and its lease expires after
+``ttl`` (10 minutes), when the next run takes it over. Taking over is a delete and a
+conditional write, not one atomic step (S3 has no conditional delete here): two runs
+starting in the same moment against a crashed run's expired lease could both proceed, and
+so could a run whose holder could not renew for three quarters of ``ttl``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from osiris.adapters.store import ObjectStore
 from osiris.core.keys import KeyLayout
@@ -25,7 +31,9 @@ from osiris.core.rfc3339 import format_epoch, parse_timestamp
 from osiris.errors import NotFoundError, OsirisError, PermanentError, PreconditionFailedError
 
 LEASE_COMPONENT = "maintenance"
-DEFAULT_TTL = timedelta(hours=12)
+DEFAULT_TTL = timedelta(minutes=10)
+
+log = logging.getLogger("osiris.maintenance")
 
 
 class MaintenanceBusyError(PermanentError):
@@ -76,6 +84,42 @@ def acquire(
                 ) from None
             store.delete([key])  # expired: the run that held it crashed
     raise MaintenanceBusyError(f"the maintenance lease {key} keeps changing hands")
+
+
+@contextmanager
+def held(
+    store: ObjectStore,
+    layout: KeyLayout,
+    *,
+    holder: str,
+    purpose: str,
+    ttl: timedelta = DEFAULT_TTL,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Iterator[Lease]:
+    """Hold the lease for the ``with`` block, renewing it on a thread, then release it."""
+    lease = acquire(store, layout, holder=holder, purpose=purpose, now=clock(), ttl=ttl)
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl.total_seconds() / 4):
+            try:
+                current = _read(store, lease.key)
+                if current is None or current.holder != holder:
+                    log.warning("maintenance lease lost", extra={"key": lease.key})
+                    return
+                renewed = replace(lease, expires=int((clock() + ttl).timestamp()))
+                store.put(lease.key, renewed.document(), content_type="application/json")
+            except OsirisError as exc:  # the store may come back before the lease expires
+                log.warning("maintenance lease not renewed", extra={"reason": exc.message})
+
+    renewal = threading.Thread(target=renew, name="lease-renewal", daemon=True)
+    renewal.start()
+    try:
+        yield lease
+    finally:
+        stop.set()
+        renewal.join()
+        release(store, lease)
 
 
 def release(store: ObjectStore, lease: Lease) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.cluster import LogFault, SimulatedCluster
 from tests.support.s3 import S3Bucket
 from tests.sweep.test_sweep_http import open_uploads
 
@@ -94,3 +94,40 @@ def test_backfill_of_a_thousand_builds_resumes_after_an_interrupt(
     index = [k for k in s3_bucket.object_keys() if "/index/ns/" in k]
     assert len(index) == BUILDS
     assert open_uploads(s3_bucket) == []
+
+
+@pytest.mark.one_s3_target
+def test_a_second_interrupt_quits_at_once_and_the_next_run_finishes(
+    cluster: SimulatedCluster,
+    function_environ: dict[str, str],
+    s3_bucket: S3Bucket,
+) -> None:
+    builds = [cluster.start_build("shop", "api", log_size=200_000) for _ in range(20)]
+    # The second build (oldest first, one at a time) stalls mid-log: it is in flight when
+    # the interrupts come, and would hold a graceful stop for 8 s.
+    stalled = LogFault(stall_after=50_000, stall_seconds=8.0)
+    cluster.add_log_fault("shop", builds[1]["metadata"]["name"], stalled)
+    environ = {**function_environ, "OSIRIS_SWEEP_CONCURRENCY": "1"}
+
+    first = backfill(environ, "-n", "shop")
+    assert first.stderr is not None
+    for line in first.stderr:
+        if line.startswith("["):  # work is under way
+            first.send_signal(signal.SIGINT)
+            break
+    for line in first.stderr:
+        if line.startswith("finishing the builds in flight"):
+            first.send_signal(signal.SIGINT)
+            break
+    out, _ = finish(first)
+    assert first.returncode == -signal.SIGINT  # killed by the signal: no summary, no wait
+    assert open_uploads(s3_bucket) == []  # a stalled build had no part to upload yet
+    assert out == ""
+
+    second = backfill(environ, "-n", "shop")
+    out, err = finish(second)
+    assert second.returncode == 0, err[-2000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+    # The first build was committed before the interrupts; the killed one never was.
+    assert (summary["already_present"], summary["archived"]) == (1, 19)
+    assert sum(markers(s3_bucket).values()) == 20

@@ -6,7 +6,8 @@ free, but each time such a block is freed it raises the threshold to that block'
 come from the heap instead, where fragmentation lets the peak resident set creep up with
 load and timing. Measured with tests/integration/test_memory.py on a loaded machine, a
 100 MB then a 400 MB log grew the worker's peak by 8-12.5 MiB with the dynamic threshold
-and by 1.7-3.1 MiB with this one pinned; the run time did not change.
+and by 1.7-3.1 MiB with this one pinned. The price is a fresh page fault per new buffer:
+the ingest benchmark measured ~5% less throughput (benchmarks/README.md weighs the trade).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from osiris.adapters.store import ObjectStore
+from osiris.contract import SWEEP_TARGET
 from osiris.core.keys import KeyLayout
 from osiris.errors import OsirisError
 from osiris.lookup import problems
@@ -135,7 +136,7 @@ def _register_service_routes(
 def _sweep_status(bucket: CountedStore, layout: KeyLayout) -> str:
     """The sweep's last run as gauges; nothing when it never ran or cannot be read."""
     try:
-        document = json.loads(bucket.get(layout.status_key("sweep")))
+        document = json.loads(bucket.get(layout.status_key(SWEEP_TARGET)))
     except (OsirisError, ValueError):
         return ""
     return render_sweep_status(document) if isinstance(document, dict) else ""

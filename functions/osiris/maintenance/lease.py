@@ -135,9 +135,9 @@ def _read(store: ObjectStore, key: str) -> Lease | None:
     except NotFoundError:
         return None
     except ValueError:
-        return Lease(key, "?", "an unreadable lease", 0)  # expired: never block for ever
+        document = None
     if not isinstance(document, dict):
-        return Lease(key, "?", "an unreadable lease", 0)
+        document = {}  # unreadable: read as expired, so it never blocks maintenance for ever
     try:
         expires = parse_timestamp(str(document.get("expires", "")), "expires")
     except OsirisError:

@@ -19,6 +19,7 @@ from typing import Any
 
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision
+from osiris.contract import SWEEP_TARGET
 from osiris.core.builds import rfc3339
 from osiris.core.events import BuildEvent, Mode
 from osiris.core.keys import KeyLayout, namespace_name
@@ -94,7 +95,7 @@ class Sweeper:
         """Record the run in the bucket, where the lookup's /metrics reads it."""
         document = {"finishedAt": rfc3339(finished_at), **summary.record()}
         self._store.put(
-            self._layout.status_key("sweep"),
+            self._layout.status_key(SWEEP_TARGET),
             json.dumps(document, sort_keys=True).encode(),
             content_type="application/json",
         )
@@ -102,7 +103,7 @@ class Sweeper:
     def resume_point(self) -> str:
         """The namespace the last run stopped after ("" when it examined them all)."""
         try:
-            document = json.loads(self._store.get(self._layout.status_key("sweep")))
+            document = json.loads(self._store.get(self._layout.status_key(SWEEP_TARGET)))
         except NotFoundError:
             return ""
         except ValueError:

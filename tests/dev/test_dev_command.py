@@ -3,7 +3,7 @@
 It runs the real thing: a subprocess with both functions under functions-framework, the
 simulated cluster over TLS, the local-directory store. The test reads what it prints,
 asks the lookup function over HTTP for every build it announced, checks each log against
-the digest the archive recorded, and stops it with Ctrl-C as a user would.
+the digest the archive recorded, and stops it with Ctrl-C, or a kill, as a user would.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import hashlib
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import urllib3
 
 http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
@@ -32,7 +34,10 @@ def get_json(url: str) -> dict:  # type: ignore[type-arg]
     return json.loads(response.data)
 
 
-def test_dev_archives_builds_and_serves_them_until_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "kill"])
+def test_dev_archives_builds_and_serves_them_until_stopped(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     data = tmp_path / "osiris-data"
     dev = subprocess.Popen(
         [
@@ -63,6 +68,8 @@ def test_dev_archives_builds_and_serves_them_until_interrupted(tmp_path: Path) -
             if line.startswith("try:"):
                 break
         lookup = next(m["url"] for m in map(LOOKUP_LINE.match, printed) if m)
+        ports = [int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)\s", "\n".join(printed))]
+        assert len(ports) == 2, printed  # archive and lookup
         announced = [m.groupdict() for m in map(BUILD_LINE.match, printed) if m]
         assert len(announced) == 3, printed
         assert "3 logs archived under" in "\n".join(printed)
@@ -80,7 +87,7 @@ def test_dev_archives_builds_and_serves_them_until_interrupted(tmp_path: Path) -
             listed = get_json(f"{lookup}/api/v1/namespaces/{build['namespace']}/builds")
             assert build["name"] in {item["name"] for item in listed["items"]}
     finally:
-        dev.send_signal(signal.SIGINT)
+        dev.send_signal(stop_signal)
         try:
             dev.communicate(timeout=EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -88,4 +95,7 @@ def test_dev_archives_builds_and_serves_them_until_interrupted(tmp_path: Path) -
             dev.communicate()
             raise
     assert dev.returncode == 0
+    for port in ports:  # the functions stopped with it: nothing lingers on their ports
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, port
     assert sorted(p.name for p in (data / "osiris").rglob("log.gz")) == ["log.gz"] * 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -37,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The functions run in sessions of their own (a terminal's Ctrl-C reaches only this
+    # process, which stops them in order); a kill or a closed terminal must stop them too,
+    # or they would linger on their ports.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, signal.default_int_handler)
     data = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
     cluster = SimulatedCluster(cluster_name=CLUSTER)

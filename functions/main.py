@@ -11,9 +11,12 @@ import functools
 import os
 from typing import TYPE_CHECKING
 
+import flask
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
+
+from osiris.entrypoints.serving import route_every_path
 
 if TYPE_CHECKING:
     from osiris.entrypoints.archive import ArchiveFunction
@@ -53,6 +56,12 @@ def lookup(request: Request) -> Response:
 
     return handle(request)
 
+
+# functions-framework executes this file inside the context of the app that serves it,
+# before it adds the catch-all route to the function: every path must reach the function
+# (a path with a line feed otherwise gets Werkzeug's HTML 404; see osiris.entrypoints.serving).
+if flask.has_app_context():
+    route_every_path(flask.current_app)
 
 _TARGET = os.environ.get("FUNCTION_TARGET")
 if _TARGET == "archive":

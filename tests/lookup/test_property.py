@@ -1,12 +1,19 @@
 """Property-based: schemathesis generates requests from /openapi.json (valid and
-invalid names, parameters, tokens) and checks every answer against it. No 5xx, no
-schema violation, on a bucket with real archived data."""
+invalid names, parameters, tokens; examples, coverage and fuzzing phases) and checks every
+answer against it. No 5xx, no schema or content-type violation, on a bucket with real
+archived data, through functions-framework's app as the image serves it."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+from unittest import mock
 
+import functions_framework
+import pytest
 import schemathesis
+from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -15,10 +22,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.config import SchemathesisConfig
+from schemathesis.schemas import BaseSchema
 
 from osiris.adapters.localdisk import LocalStore
+from osiris.contract import FUNCTION_SOURCE, LOOKUP_TARGET
 from osiris.core.keys import KeyLayout
-from osiris.lookup.app import create_app
+from osiris.entrypoints import lookup as entrypoint
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, make_log, store_build
 
 # "No 5xx and no schema violation". Left out on purpose: the auth checks (this app
@@ -33,10 +43,22 @@ CHECKS = [
 ]
 
 
-def _app() -> object:
-    import tempfile
+SOURCE = Path(__file__).resolve().parents[2] / FUNCTION_SOURCE
+# Every generation phase, valid and invalid data: the fuzzing phase with negative data
+# is what found the line feed functions-framework's routing answered with HTML.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+        },
+        "generation": {"mode": "all"},
+    }
+)
 
-    root = Path(tempfile.mkdtemp(prefix="osiris-lookup-property-"))
+
+def _seed(root: Path) -> None:
     store = LocalStore(root)
     layout = KeyLayout("osiris", "test")
     for n, phase in enumerate(("Complete", "Failed", "Error", "Cancelled", "Complete")):
@@ -54,10 +76,35 @@ def _app() -> object:
                 commit="3f786850e387550fdab836ed7e6dc881de23001b",
             ),
         )
-    return create_app(lambda: store, layout, None)
 
 
-schema = schemathesis.openapi.from_wsgi("/openapi.json", _app())
+def _serve() -> tuple[BaseSchema, Flask]:
+    """The schema served by functions-framework's app on functions/main.py (its routing
+    in front of ours), and the lookup app the entry point built in it from the
+    environment, as the image runs them."""
+    root = Path(tempfile.mkdtemp(prefix="osiris-lookup-property-"))
+    _seed(root)
+    environ = {
+        "FUNCTION_TARGET": LOOKUP_TARGET,
+        "OSIRIS_STORAGE_URL": f"file://{root}",
+        "OSIRIS_CLUSTER": "test",
+        "OSIRIS_AUTH": "none",
+        "OSIRIS_LOG_LEVEL": "ERROR",
+    }
+    with mock.patch.dict(os.environ, environ), mock.patch.object(entrypoint, "_app", None):
+        server = functions_framework.create_app(LOOKUP_TARGET, str(SOURCE), "http")
+        served = schemathesis.openapi.from_wsgi("/openapi.json", server, config=CONFIG)
+        return served, entrypoint.app()
+
+
+schema, LOOKUP_APP = _serve()
+
+
+@pytest.fixture(autouse=True)
+def _entry_point_serves_the_seeded_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The schema is loaded when pytest collects this module; other tests reset the entry
+    # point's app, so each test here puts this one back.
+    monkeypatch.setattr(entrypoint, "_app", LOOKUP_APP)
 
 
 @schema.parametrize()

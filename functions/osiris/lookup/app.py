@@ -52,6 +52,11 @@ def create_app(
     The app's metrics are ``app.extensions["osiris.metrics"]``.
     """
     app = Flask("osiris.lookup")
+    # OPTIONS is not part of the API: it gets the 405 problem answer like any other method
+    # (Flask's automatic answer is an empty text/html 200).
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    # A doubled slash is a 404 problem, not Werkzeug's HTML redirect to the merged path.
+    app.url_map.merge_slashes = False
     counters = metrics or Metrics()
     app.extensions[METRICS_EXTENSION] = counters
     bucket = CountedStore(store, counters)

@@ -1,13 +1,14 @@
 """Parallel gzip of a stream into one standard gzip member, in bounded memory.
 
 The method is pigz's: the input is cut into fixed-size blocks, each block is deflated
-on its own (zlib releases the GIL, so blocks compress on several cores at once) with
-the previous block's last 32 KiB as its dictionary, and ends with a sync flush so the
-pieces concatenate into a single deflate stream. A final empty block closes it. The
+on its own (ISA-L and zlib release the GIL, so blocks compress on several cores at once)
+with the previous block's last 32 KiB as its dictionary, and ends with a sync flush so
+the pieces concatenate into a single deflate stream. A final empty block closes it. The
 CRC-32 and length of the whole input go into the trailer.
 
-The output is deterministic: the same bytes in give the same bytes out, whatever the
-read sizes of the source, so redelivered events rewrite identical objects.
+The output is deterministic for a deflate implementation and level
+(:mod:`osiris.compression`): the same bytes in give the same bytes out, whatever the read
+sizes of the source, so redelivered events rewrite identical objects.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from osiris.compression import DEFAULT, Deflate
+
 BLOCK_SIZE = 1024 * 1024
 WINDOW = 32 * 1024
 # mtime 0 and OS 255 ("unknown") keep the header independent of time and platform.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# The same bytes whichever implementation deflated the blocks before it.
 _FINAL_EMPTY_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
 
 
@@ -60,14 +64,9 @@ class StreamDigest:
         return self.lines + int(unterminated)
 
 
-def _deflate_block(block: bytes, dictionary: bytes, level: int) -> bytes:
-    if dictionary:
-        compressor = zlib.compressobj(
-            level, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, dictionary
-        )
-    else:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(block) + compressor.flush(zlib.Z_SYNC_FLUSH)
+def _deflate_block(block: bytes, dictionary: bytes, level: int, deflate: Deflate) -> bytes:
+    compressor = deflate.compressor(level, dictionary)
+    return compressor.compress(block) + compressor.flush(deflate.sync_flush)
 
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
@@ -97,6 +96,7 @@ def gzip_stream(
     level: int = 1,
     workers: int = 2,
     block_size: int = BLOCK_SIZE,
+    deflate: Deflate = DEFAULT,
 ) -> Iterator[bytes]:
     """Yield the gzip encoding of ``chunks``, compressing up to ``workers`` blocks at once.
 
@@ -116,7 +116,7 @@ def gzip_stream(
             dictionary = b""
             for block in reblock(chunks, block_size):
                 digesting.append(hasher.submit(digest.update, block))
-                compressing.append(pool.submit(_deflate_block, block, dictionary, level))
+                compressing.append(pool.submit(_deflate_block, block, dictionary, level, deflate))
                 dictionary = block[-WINDOW:]
                 if len(compressing) >= 2 * workers:
                     yield compressing.popleft().result()

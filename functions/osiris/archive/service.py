@@ -27,6 +27,7 @@ from osiris.adapters.openshift import BuildSource
 from osiris.adapters.store import ObjectStore
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
 from osiris.archive.multipart import upload_stream
+from osiris.compression import DEFAULT, Deflate
 from osiris.core.builds import BuildFacts, parse_build
 from osiris.core.events import BuildEvent
 from osiris.core.keys import KeyLayout
@@ -73,6 +74,7 @@ class StreamSettings:
     gzip_level: int = 1
     compress_workers: int = 2
     upload_concurrency: int = 2
+    deflate: Deflate = DEFAULT
 
 
 class Archiver:
@@ -139,6 +141,7 @@ class Archiver:
                     digest,
                     level=self._settings.gzip_level,
                     workers=self._settings.compress_workers,
+                    deflate=self._settings.deflate,
                 ),
                 put_whole=lambda data: self._store.put(
                     key,

@@ -35,22 +35,27 @@ class ArchiveFunction:
     def from_config(cls, config: ArchiveConfig) -> ArchiveFunction:
         logs.configure(config.log_level)
         allocator.pin_mmap_threshold()
+        settings = StreamSettings(
+            part_size=config.part_size,
+            gzip_level=config.gzip_level,
+            compress_workers=config.compress_workers,
+            upload_concurrency=config.upload_concurrency,
+        )
         archiver = Archiver(
             store=build_store(config.storage),
             builds=OpenShiftBuilds(
                 KubeApi.from_environment(config.log_read_timeout, config.kubeconfig)
             ),
             layout=KeyLayout(config.storage.prefix, config.cluster),
-            settings=StreamSettings(
-                part_size=config.part_size,
-                gzip_level=config.gzip_level,
-                compress_workers=config.compress_workers,
-                upload_concurrency=config.upload_concurrency,
-            ),
+            settings=settings,
         )
         log.info(
             "archive function ready",
-            extra={"storage": config.storage.describe(), "cluster": config.cluster},
+            extra={
+                "storage": config.storage.describe(),
+                "cluster": config.cluster,
+                "deflate": settings.deflate.name,
+            },
         )
         return cls(archiver)
 

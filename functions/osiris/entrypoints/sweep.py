@@ -16,6 +16,7 @@ from typing import Any
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from osiris import allocator, logs
+from osiris.compression import DEFAULT
 from osiris.config import SweepConfig, load_sweep_config
 from osiris.contract import PING_EVENT_TYPE
 from osiris.errors import OsirisError
@@ -42,6 +43,7 @@ class SweepFunction:
                 "cluster": config.archive.cluster,
                 "selector": config.namespace_selector,
                 "max_builds": config.max_builds,
+                "deflate": DEFAULT.name,
             },
         )
         return cls(sweeper, config)

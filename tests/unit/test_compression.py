@@ -1,7 +1,7 @@
-"""The deflate implementations (ISA-L and the zlib fallback) in the archive's parallel
-gzip: byte-exact round trips through the standard library's gzip and
+"""The deflate implementations (ISA-L and the zlib fallback) in the archive's parallel gzip
+and the lookup's decoder: byte-exact round trips through the standard library's gzip and
 zlib, determinism per implementation and level, the dictionary path across blocks, and
-the start-up log naming the implementation."""
+the start-up logs naming the implementation."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ import os
 import random
 import sys
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from isal import isal_zlib
 
 from osiris import compression
+from osiris.adapters.store import ObjectReader
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
 from osiris.compression import ZLIB, Deflate
 from osiris.entrypoints.archive import ArchiveFunction
+from osiris.entrypoints.lookup import build_app
+from osiris.lookup import logstream
 
 IMPLEMENTATIONS = [pytest.param(compression.DEFAULT, id="isal"), pytest.param(ZLIB, id="zlib")]
 BLOCK = 64 * 1024
@@ -129,6 +133,35 @@ def encode_native(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
+class BytesReader(ObjectReader):
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.closed = False
+
+    def iter_chunks(self, size: int) -> Iterator[bytes]:
+        for start in range(0, len(self.data), size):
+            yield self.data[start : start + size]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("deflate", IMPLEMENTATIONS)
+def test_the_lookup_decodes_both_implementations_and_several_members(
+    deflate: Deflate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = digest_heavy_log(3 * BLOCK, seed=1), digest_heavy_log(BLOCK, seed=2)
+    stored = encode(first, deflate) + gzip.compress(second)
+    for decoder in IMPLEMENTATIONS:
+        monkeypatch.setattr(logstream, "DEFAULT", decoder.values[0])
+        reader = BytesReader(stored)
+        assert b"".join(logstream.decompressed_chunks(reader)) == first + second
+        assert reader.closed
+        for corrupt in (stored[:100] + b"\x00" * 200, b"not gzip at all, really not"):
+            with pytest.raises(logstream.CorruptLogError):
+                list(logstream.decompressed_chunks(BytesReader(corrupt)))
+
+
 def test_the_archive_start_up_log_names_the_implementation(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -145,3 +178,11 @@ def test_the_archive_start_up_log_names_the_implementation(
     )
     ready = [r for r in caplog.records if r.getMessage() == "archive function ready"]
     assert [r.__dict__["deflate"] for r in ready] == ["isal"]
+
+
+def test_the_lookup_start_up_log_names_the_implementation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "osiris")
+    build_app({"OSIRIS_STORAGE_URL": f"file://{tmp_path}", "OSIRIS_AUTH": "none"})
+    assert any("inflating with isal" in r.getMessage() for r in caplog.records)

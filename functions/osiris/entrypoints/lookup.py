@@ -19,6 +19,7 @@ from flask import Flask, Request, Response
 
 from osiris import logs
 from osiris.adapters.store import ObjectStore
+from osiris.compression import DEFAULT
 from osiris.config import AuthMode, load_lookup_config
 from osiris.core.keys import KeyLayout
 from osiris.lookup.app import create_app
@@ -58,7 +59,12 @@ def build_app(environ: Mapping[str, str]) -> Flask:
 
         return build_store(config.storage)
 
-    log.info("lookup serving %s (cluster %s)", config.storage.describe(), config.cluster)
+    log.info(
+        "lookup serving %s (cluster %s, inflating with %s)",
+        config.storage.describe(),
+        config.cluster,
+        DEFAULT.name,
+    )
     return create_app(open_store, layout, reviewer)
 
 

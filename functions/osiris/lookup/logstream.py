@@ -8,16 +8,15 @@ may hold several gzip members; each is decoded in turn, as every gzip reader doe
 
 from __future__ import annotations
 
-import zlib
 from collections import deque
 from collections.abc import Iterator
 
 from osiris.adapters.store import ObjectReader
+from osiris.compression import DEFAULT
 from osiris.errors import PermanentError
 
 CHUNK = 64 * 1024
 TAIL_BYTE_BUDGET = 8 * 1024 * 1024  # the tail window never holds more than this
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 class CorruptLogError(PermanentError):
@@ -58,7 +57,7 @@ def raw_chunks(reader: ObjectReader) -> Iterator[bytes]:
 def decompressed_chunks(reader: ObjectReader) -> Iterator[bytes]:
     """The log text, decoded on the fly; each yielded piece is at most CHUNK bytes."""
     try:
-        decoder = zlib.decompressobj(_GZIP_WBITS)
+        decoder = DEFAULT.gzip_decompressor()
         for compressed in reader.iter_chunks(CHUNK):
             data = compressed
             while data:
@@ -66,13 +65,13 @@ def decompressed_chunks(reader: ObjectReader) -> Iterator[bytes]:
                     # max_length bounds the output per step: a small chunk of a
                     # highly compressed log cannot inflate into a huge buffer.
                     piece = decoder.decompress(data, CHUNK)
-                except zlib.error:
+                except DEFAULT.error:
                     raise CorruptLogError("the stored log is not valid gzip") from None
                 if piece:
                     yield piece
                 if decoder.eof:
                     data = decoder.unused_data
-                    decoder = zlib.decompressobj(_GZIP_WBITS)  # the next member
+                    decoder = DEFAULT.gzip_decompressor()  # the next member
                 else:
                     data = decoder.unconsumed_tail
         tail = decoder.flush()

@@ -28,6 +28,7 @@ generator's SHA-256 unless ``--no-verify``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import json
@@ -97,11 +98,11 @@ class Source:
     url: str
     ca_file: str | None
     kubeconfig: str
-    builds: dict[int, dict[str, Any]]  # log size -> Build object
-    specs: dict[int, LogSpec]
+    builds: dict[tuple[str, int], dict[str, Any]]  # (text, log size) -> Build object
+    specs: dict[tuple[str, int], LogSpec]
 
 
-def _serve_cluster(conn: Connection, sizes: list[int], tls: bool, workdir: str) -> None:
+def _serve_cluster(conn: Connection, cases: list[tuple[str, int]], tls: bool, workdir: str) -> None:
     from osiris.simulator.apiserver import SimulatedApiServer
     from osiris.simulator.cluster import SimulatedCluster
 
@@ -109,10 +110,16 @@ def _serve_cluster(conn: Connection, sizes: list[int], tls: bool, workdir: str) 
     cluster.create_namespace(NAMESPACE)
     cluster.create_buildconfig(NAMESPACE, BUILDCONFIG, strategy="Docker")
     builds = {
-        size: cluster.start_build(NAMESPACE, BUILDCONFIG, log_size=size, seed=index)
-        for index, size in enumerate(sizes, start=1)
+        (text, size): cluster.start_build(
+            NAMESPACE,
+            BUILDCONFIG,
+            log_size=size,
+            seed=index,
+            log_text=text,  # type: ignore[arg-type]  # checked by parse_args
+        )
+        for index, (text, size) in enumerate(cases, start=1)
     }
-    specs = {size: cluster.log_spec(NAMESPACE, b["metadata"]["name"]) for size, b in builds.items()}
+    specs = {case: cluster.log_spec(NAMESPACE, b["metadata"]["name"]) for case, b in builds.items()}
     with SimulatedApiServer(cluster, tls=tls) as server:
         kubeconfig = server.write_kubeconfig(Path(workdir) / "kubeconfig")
         ca = str(server.ca_file) if server.ca_file else None
@@ -121,11 +128,13 @@ def _serve_cluster(conn: Connection, sizes: list[int], tls: bool, workdir: str) 
 
 
 @contextmanager
-def log_source(sizes: list[int], tls: bool, workdir: Path) -> Iterator[tuple[Source, int]]:
+def log_source(
+    cases: list[tuple[str, int]], tls: bool, workdir: Path
+) -> Iterator[tuple[Source, int]]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     process = context.Process(
-        target=_serve_cluster, args=(child, sizes, tls, str(workdir)), daemon=True
+        target=_serve_cluster, args=(child, cases, tls, str(workdir)), daemon=True
     )
     process.start()
     try:
@@ -227,7 +236,7 @@ def function_processes(port: int) -> tuple[psutil.Process, psutil.Process]:
     return masters[0], workers[0]
 
 
-# -- the two paths --------------------------------------------------------------------
+# -- the paths ------------------------------------------------------------------------
 
 
 @dataclass
@@ -237,28 +246,37 @@ class Run:
 
 
 @dataclass
-class SizeResult:
-    size: int
-    raw: list[Run] = field(default_factory=list)
-    archive: list[Run] = field(default_factory=list)
+class ArchiveResult:
+    """One deflate implementation's archive runs for one case."""
+
+    deflate: str
+    runs: list[Run] = field(default_factory=list)
     compressed_bytes: int = 0
     worker_peak_rss: int = 0
     function_peak_pss: int = 0
     verified: bool = False
-    load_average: float = 0.0  # 1-minute load when this size finished: other work competes
+
+
+@dataclass
+class CaseResult:
+    text: str
+    size: int
+    raw: list[Run] = field(default_factory=list)
+    archives: list[ArchiveResult] = field(default_factory=list)
+    load_average: float = 0.0  # 1-minute load when this case finished: other work competes
 
     def throughput(self, runs: list[Run]) -> float:
         return self.size / MiB / statistics.median(r.seconds for r in runs)
 
-    @property
-    def ratio(self) -> float:
-        return self.throughput(self.archive) / self.throughput(self.raw)
+    def ratio(self, archive: ArchiveResult) -> float:
+        return self.throughput(archive.runs) / self.throughput(self.raw)
 
 
 def raw_upload(
-    http: urllib3.PoolManager, source: Source, s3: S3Client, size: int, meter: CpuMeter
+    http: urllib3.PoolManager, source: Source, s3: S3Client, case: tuple[str, int], meter: CpuMeter
 ) -> Run:
-    build = source.builds[size]["metadata"]
+    build = source.builds[case]["metadata"]
+    size = case[1]
     url = (
         f"{source.url}/apis/build.openshift.io/v1/namespaces/{NAMESPACE}/builds/{build['name']}/log"
     )
@@ -318,12 +336,13 @@ def archive_once(
     function: FunctionProcess,
     s3: S3Client,
     source: Source,
-    size: int,
+    case: tuple[str, int],
     meter: CpuMeter,
-    result: SizeResult,
+    result: ArchiveResult,
     verify: bool,
 ) -> Run:
-    build = source.builds[size]
+    build = source.builds[case]
+    size = case[1]
     with meter.measure() as cpu:
         started = time.perf_counter()
         post_event(http, function, build)
@@ -337,7 +356,7 @@ def archive_once(
         raise RuntimeError(f"archive read {log['rawBytes']} bytes of {size}")
     result.compressed_bytes = log["compressedBytes"]
     if verify and not result.verified:
-        expected = sha256(source.specs[size])
+        expected = sha256(source.specs[case])
         if log["sha256"] != expected or stored_digest(s3, layout.log_key(ref)) != expected:
             raise RuntimeError(f"the archived {label(size)} log differs from the source")
         result.verified = True
@@ -347,61 +366,138 @@ def archive_once(
 
 # -- orchestration --------------------------------------------------------------------
 
+TEXTS = ("tests", "digests")  # osiris.simulator.buildlogs.BulkText: ~9x and ~3.5x
+DEFLATES = ("isal", "zlib")
+
 
 @dataclass(frozen=True)
 class Options:
     sizes: list[int]
+    texts: list[str]
+    deflates: list[str]
     repeat: int
     tls: bool
     knobs: dict[str, str]
     verify: bool
     output: Path
 
+    @property
+    def cases(self) -> list[tuple[str, int]]:
+        return [(text, size) for size in self.sizes for text in self.texts]
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """Where the runs store: a Ceph booted here, or one already running (``--ceph-dir``)."""
+
+    http_endpoint: str
+    https_endpoint: str
+    ca_bundle: str
+    access_key: str
+    secret_key: str
+    region: str
+    daemons: Path  # the Ceph working directory: its daemons' CPU is counted
+
 
 def function_environ(
-    source: Source, ceph: CephCluster, tls: bool, workdir: Path, knobs: dict[str, str]
+    source: Source,
+    target: S3Target,
+    tls: bool,
+    workdir: Path,
+    knobs: dict[str, str],
+    deflate: str,
 ) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(workdir),
         "KUBECONFIG": source.kubeconfig,
         "OSIRIS_STORAGE_URL": f"s3://{BUCKET}",
-        "OSIRIS_S3_ENDPOINT": ceph.https_endpoint if tls else ceph.http_endpoint,
-        "AWS_ACCESS_KEY_ID": ceph.access_key,
-        "AWS_SECRET_ACCESS_KEY": ceph.secret_key,
-        "OSIRIS_S3_REGION": ceph.region,
+        "OSIRIS_S3_ENDPOINT": target.https_endpoint if tls else target.http_endpoint,
+        "AWS_ACCESS_KEY_ID": target.access_key,
+        "AWS_SECRET_ACCESS_KEY": target.secret_key,
+        "OSIRIS_S3_REGION": target.region,
         "OSIRIS_PREFIX": PREFIX,
         "OSIRIS_CLUSTER": CLUSTER,
-        "OSIRIS_LOG_LEVEL": "WARNING",
+        # INFO: the start-up line names the deflate implementation (checked below).
+        "OSIRIS_LOG_LEVEL": "INFO",
         **knobs,
     }
+    if deflate == "zlib":
+        # The fallback as an interpreter without isal runs it: the import fails.
+        shim = workdir / "without-isal" / "isal"
+        shim.mkdir(parents=True, exist_ok=True)
+        (shim / "__init__.py").write_text('raise ImportError("hidden by the benchmark")\n')
+        env["PYTHONPATH"] = str(shim.parent)
     if tls:
-        env["OSIRIS_S3_CA_BUNDLE"] = ceph.ca_bundle
+        env["OSIRIS_S3_CA_BUNDLE"] = target.ca_bundle
     return env
 
 
-def ceph_pids() -> list[int]:
+def ceph_pids(directory: Path) -> list[int]:
+    """The daemons of the Ceph in ``directory`` (their CEPH_CONF): other Cephs on the
+    machine (another suite's) are not ours to count."""
     names = {"radosgw", "ceph-osd", "ceph-mon"}
-    return [p.pid for p in psutil.Process().children(recursive=True) if p.name() in names]
+    pids = []
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] not in names:
+            continue
+        try:
+            conf = process.environ().get("CEPH_CONF", "")
+        except (psutil.AccessDenied, psutil.NoSuchProcess):
+            continue
+        if conf.startswith(str(directory)):
+            pids.append(process.pid)
+    return pids
 
 
-def run(options: Options) -> list[SizeResult]:
+@contextmanager
+def s3_target(ceph_dir: Path | None, workdir: Path) -> Iterator[S3Target]:
+    if ceph_dir is not None:
+        env = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in (ceph_dir / "env").read_text().splitlines()
+            if "=" in line
+        )
+        env = {key: value.strip("'\"") for key, value in env.items()}
+        yield S3Target(
+            env["OSIRIS_TEST_S3_HTTP_ENDPOINT"],
+            env["OSIRIS_TEST_S3_HTTPS_ENDPOINT"],
+            env["OSIRIS_TEST_S3_CA_BUNDLE"],
+            env["OSIRIS_TEST_S3_ACCESS_KEY"],
+            env["OSIRIS_TEST_S3_SECRET_KEY"],
+            env["OSIRIS_TEST_S3_REGION"],
+            ceph_dir.resolve(),
+        )
+        return
+    with CephCluster(workdir / "ceph") as ceph:
+        yield S3Target(
+            ceph.http_endpoint,
+            ceph.https_endpoint,
+            ceph.ca_bundle,
+            ceph.access_key,
+            ceph.secret_key,
+            ceph.region,
+            (workdir / "ceph").resolve(),
+        )
+
+
+def run(options: Options, ceph_dir: Path | None) -> list[CaseResult]:
     workdir = Path(tempfile.mkdtemp(prefix="osiris-bench-"))
-    print(f"booting Ceph and the simulated API server in {workdir} ...", flush=True)
+    print(f"starting Ceph and the simulated API server in {workdir} ...", flush=True)
     with (
-        log_source(options.sizes, options.tls, workdir) as (source, apiserver_pid),
-        CephCluster(workdir / "ceph") as ceph,
+        log_source(options.cases, options.tls, workdir) as (source, apiserver_pid),
+        s3_target(ceph_dir, workdir) as target,
     ):
         settings = S3Settings(
             bucket=BUCKET,
-            access_key_id=ceph.access_key,
-            secret_access_key=ceph.secret_key,
-            endpoint_url=ceph.https_endpoint if options.tls else ceph.http_endpoint,
-            region=ceph.region,
-            ca_bundle=ceph.ca_bundle if options.tls else None,
+            access_key_id=target.access_key,
+            secret_access_key=target.secret_key,
+            endpoint_url=target.https_endpoint if options.tls else target.http_endpoint,
+            region=target.region,
+            ca_bundle=target.ca_bundle if options.tls else None,
         )
         s3 = make_client(settings)
-        create_bucket(s3, BUCKET, ceph.region)
+        create_bucket(s3, BUCKET, target.region)
         http = urllib3.PoolManager(
             cert_reqs="CERT_REQUIRED" if source.ca_file else "CERT_NONE",
             ca_certs=source.ca_file,
@@ -409,47 +505,77 @@ def run(options: Options) -> list[SizeResult]:
         )
         try:
             return [
-                measure_size(options, source, apiserver_pid, ceph, s3, http, workdir, size)
-                for size in options.sizes
+                measure_case(options, source, apiserver_pid, target, s3, http, workdir, case)
+                for case in options.cases
             ]
         finally:
             empty_and_delete_bucket(s3, BUCKET)
 
 
-def measure_size(
+def started_with(function: FunctionProcess, deflate: str) -> None:
+    """Fail unless the function's start-up line names ``deflate``."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in function.output().splitlines():
+            if '"archive function ready"' in line:
+                named = json.loads(line[line.index("{") :]).get("deflate")
+                if named != deflate:
+                    raise RuntimeError(f"the function deflates with {named}, not {deflate}")
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"no start-up line in the function's output:\n{function.output()[-2000:]}")
+
+
+def measure_case(
     options: Options,
     source: Source,
     apiserver_pid: int,
-    ceph: CephCluster,
+    target: S3Target,
     s3: S3Client,
     http: urllib3.PoolManager,
     workdir: Path,
-    size: int,
-) -> SizeResult:
-    result = SizeResult(size)
-    env = function_environ(source, ceph, options.tls, workdir, options.knobs)
-    log_path = workdir / f"archive-{size}.log"
-    # A fresh function per size, so its VmHWM is this size's peak alone.
-    with FunctionProcess("archive", env, log_path, startup_timeout=60) as function:
-        master, worker = function_processes(function.port)
-        common = {"apiserver": [apiserver_pid], "ceph": ceph_pids()}
-        raw_meter = CpuMeter({"client": [os.getpid()], **common})
-        archive_meter = CpuMeter({"client": [worker.pid], **common})
-        for attempt in range(1, options.repeat + 1):
-            result.raw.append(raw_upload(http, source, s3, size, raw_meter))
-            with TreePssSampler(master) as sampler:
-                result.archive.append(
-                    archive_once(
-                        http, function, s3, source, size, archive_meter, result, options.verify
-                    )
-                )
-            result.function_peak_pss = max(result.function_peak_pss, sampler.peak)
-            print(
-                f"  {label(size)} #{attempt}: raw {result.raw[-1].seconds:.2f} s, "
-                f"archive {result.archive[-1].seconds:.2f} s",
-                flush=True,
+    case: tuple[str, int],
+) -> CaseResult:
+    text, size = case
+    result = CaseResult(text, size)
+    # A fresh function per case and implementation, so each VmHWM is this case's peak alone.
+    with contextlib.ExitStack() as stack:
+        functions = []
+        for deflate in options.deflates:
+            env = function_environ(source, target, options.tls, workdir, options.knobs, deflate)
+            log_path = workdir / f"archive-{text}-{size}-{deflate}.log"
+            function = stack.enter_context(
+                FunctionProcess("archive", env, log_path, startup_timeout=60)
             )
-        result.worker_peak_rss = vm_hwm(worker.pid)
+            started_with(function, deflate)
+            master, worker = function_processes(function.port)
+            functions.append((function, master, worker))
+            result.archives.append(ArchiveResult(deflate))
+        common = {"apiserver": [apiserver_pid], "ceph": ceph_pids(target.daemons)}
+        raw_meter = CpuMeter({"client": [os.getpid()], **common})
+        for attempt in range(1, options.repeat + 1):
+            # Rounds alternate: raw, then every implementation, the order turning each
+            # round, so load from other work on the machine hits every side alike.
+            order = list(range(len(functions)))
+            shift = (attempt - 1) % len(order)
+            order = order[shift:] + order[:shift]
+            result.raw.append(raw_upload(http, source, s3, case, raw_meter))
+            timings = [f"raw {result.raw[-1].seconds:.2f} s"]
+            for index in order:
+                function, master, worker = functions[index]
+                archive = result.archives[index]
+                meter = CpuMeter({"client": [worker.pid], **common})
+                with TreePssSampler(master) as sampler:
+                    archive.runs.append(
+                        archive_once(
+                            http, function, s3, source, case, meter, archive, options.verify
+                        )
+                    )
+                archive.function_peak_pss = max(archive.function_peak_pss, sampler.peak)
+                timings.append(f"{archive.deflate} {archive.runs[-1].seconds:.2f} s")
+            print(f"  {text} {label(size)} #{attempt}: " + ", ".join(timings), flush=True)
+        for (_, _, worker), archive in zip(functions, result.archives, strict=True):
+            archive.worker_peak_rss = vm_hwm(worker.pid)
     result.load_average = round(os.getloadavg()[0], 1)
     return result
 
@@ -457,30 +583,31 @@ def measure_size(
 # -- reporting ------------------------------------------------------------------------
 
 
-def table(results: list[SizeResult]) -> str:
+def _median_cpu(runs: list[Run]) -> str:
+    median = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return "/".join(f"{median.cpu[k]:.1f}" for k in ("client", "apiserver", "ceph"))
+
+
+def table(results: list[CaseResult]) -> str:
     rows = [
-        "| log size | raw upload MiB/s | archive MiB/s | archive/raw | compressed | ratio "
-        "| worker peak RSS | function peak PSS | CPU s raw (client/apiserver/ceph) "
-        "| CPU s archive (function/apiserver/ceph) |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| text | log size | deflate | raw upload MiB/s | archive MiB/s | archive/raw "
+        "| compressed | ratio | worker peak RSS | function peak PSS "
+        "| CPU s raw (client/apiserver/ceph) | CPU s archive (function/apiserver/ceph) |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
-
-        def cpu(runs: list[Run]) -> str:
-            median = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
-            return "/".join(f"{median.cpu[k]:.1f}" for k in ("client", "apiserver", "ceph"))
-
-        rows.append(
-            f"| {label(r.size)} | {r.throughput(r.raw):.1f} | {r.throughput(r.archive):.1f} "
-            f"| {r.ratio:.2f}x | {r.compressed_bytes / MiB:.1f} MiB "
-            f"| {r.size / max(r.compressed_bytes, 1):.1f}x "
-            f"| {r.worker_peak_rss / MiB:.1f} MiB | {r.function_peak_pss / MiB:.1f} MiB "
-            f"| {cpu(r.raw)} | {cpu(r.archive)} |"
-        )
+        for a in r.archives:
+            rows.append(
+                f"| {r.text} | {label(r.size)} | {a.deflate} | {r.throughput(r.raw):.1f} "
+                f"| {r.throughput(a.runs):.1f} | {r.ratio(a):.2f}x "
+                f"| {a.compressed_bytes / MiB:.1f} MiB | {r.size / max(a.compressed_bytes, 1):.2f}x "
+                f"| {a.worker_peak_rss / MiB:.1f} MiB | {a.function_peak_pss / MiB:.1f} MiB "
+                f"| {_median_cpu(r.raw)} | {_median_cpu(a.runs)} |"
+            )
     return "\n".join(rows)
 
 
-def verdict(results: list[SizeResult]) -> list[str]:
+def verdict(results: list[CaseResult]) -> list[str]:
     lines = []
     cpus = os.cpu_count() or 1
     if busy := [r for r in results if r.load_average > cpus]:
@@ -489,18 +616,18 @@ def verdict(results: list[SizeResult]) -> list[str]:
             "other work competed for the CPU, so these figures are noisy"
         )
     for r in results:
-        if r.ratio < GOAL_RATIO:
-            lines.append(
-                f"{label(r.size)}: archive/raw {r.ratio:.2f} is below the {GOAL_RATIO} goal"
-            )
-        if r.size >= 1024 * MiB and r.worker_peak_rss >= GOAL_PEAK_RSS_AT_1G:
-            lines.append(
-                f"{label(r.size)}: worker peak RSS {r.worker_peak_rss / 1e6:.0f} MB ≥ 150 MB"
-            )
+        for a in r.archives:
+            where = f"{r.text} {label(r.size)} {a.deflate}"
+            if r.ratio(a) < GOAL_RATIO:
+                lines.append(
+                    f"{where}: archive/raw {r.ratio(a):.2f} is below the {GOAL_RATIO} goal"
+                )
+            if r.size >= 1024 * MiB and a.worker_peak_rss >= GOAL_PEAK_RSS_AT_1G:
+                lines.append(f"{where}: worker peak RSS {a.worker_peak_rss / 1e6:.0f} MB ≥ 150 MB")
     return lines or ["all goals met"]
 
 
-def write_json(options: Options, results: list[SizeResult], path: Path) -> None:
+def write_json(options: Options, results: list[CaseResult], path: Path) -> None:
     import boto3
 
     document = {
@@ -514,6 +641,8 @@ def write_json(options: Options, results: list[SizeResult], path: Path) -> None:
         },
         "options": {
             "sizes": options.sizes,
+            "texts": options.texts,
+            "deflates": options.deflates,
             "repeat": options.repeat,
             "tls": options.tls,
             "knobs": options.knobs,
@@ -523,8 +652,10 @@ def write_json(options: Options, results: list[SizeResult], path: Path) -> None:
             {
                 **asdict(r),
                 "raw_mib_per_s": round(r.throughput(r.raw), 1),
-                "archive_mib_per_s": round(r.throughput(r.archive), 1),
-                "archive_over_raw": round(r.ratio, 3),
+                "archive_mib_per_s": {
+                    a.deflate: round(r.throughput(a.runs), 1) for a in r.archives
+                },
+                "archive_over_raw": {a.deflate: round(r.ratio(a), 3) for a in r.archives},
             }
             for r in results
         ],
@@ -534,7 +665,14 @@ def write_json(options: Options, results: list[SizeResult], path: Path) -> None:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def parse_args(argv: Sequence[str] | None) -> Options:
+def _choices(text: str, allowed: tuple[str, ...], parser: argparse.ArgumentParser) -> list[str]:
+    chosen = [item.strip() for item in text.split(",") if item.strip()]
+    if not chosen or any(item not in allowed for item in chosen):
+        parser.error(f"choose from {', '.join(allowed)} (comma-separated), not {text!r}")
+    return chosen
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.archive_ingest",
         description=__doc__,
@@ -543,7 +681,18 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--sizes", default="10M,100M,1G", help="log sizes, comma-separated (default %(default)s)"
     )
-    parser.add_argument("--repeat", type=int, default=1, help="runs per size and path (median)")
+    parser.add_argument(
+        "--texts",
+        default=",".join(TEXTS),
+        help="log text: tests (compresses ~9x), digests (~3.5x) (default %(default)s)",
+    )
+    parser.add_argument(
+        "--deflate",
+        default="isal",
+        help="archive functions to compare side by side: isal, zlib (the fallback, isal "
+        "hidden from the function) (default %(default)s)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per case (median)")
     parser.add_argument(
         "--plain-http",
         action="store_true",
@@ -556,6 +705,13 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         metavar="NAME=VALUE",
         help="a setting for the archive function, e.g. OSIRIS_GZIP_LEVEL=3 (repeatable)",
     )
+    parser.add_argument(
+        "--ceph-dir",
+        type=Path,
+        default=None,
+        help="use the Ceph that `python -m tests.support.ceph up --dir DIR` runs (default: "
+        "boot one for this run)",
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip the SHA-256 check")
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args(argv)
@@ -563,12 +719,22 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     sizes = [parse_size(item) for item in args.sizes.split(",") if item.strip()]
     if not sizes or args.repeat < 1:
         parser.error("need at least one size and --repeat >= 1")
-    return Options(sizes, args.repeat, not args.plain_http, knobs, not args.no_verify, args.output)
+    options = Options(
+        sizes,
+        _choices(args.texts, TEXTS, parser),
+        _choices(args.deflate, DEFLATES, parser),
+        args.repeat,
+        not args.plain_http,
+        knobs,
+        not args.no_verify,
+        args.output,
+    )
+    return options, args.ceph_dir
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_args(argv)
-    results = run(options)
+    options, ceph_dir = parse_args(argv)
+    results = run(options, ceph_dir)
     print()
     print(table(results))
     print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import psutil
 import pytest
@@ -124,3 +125,16 @@ def test_streaming_100_mb_keeps_memory_flat() -> None:
     assert total == 100 * MiB
     assert digest.hexdigest() == sha256(spec)
     assert peak - before < 20 * MiB
+
+
+@pytest.mark.parametrize("size", [65_537, 3 * MiB + 5])
+def test_digest_heavy_text_is_exact_deterministic_and_compresses_3_to_4x(size: int) -> None:
+    spec = LogSpec(seed=9, size=size, bulk="digests")
+    log = read_all(spec)
+    assert len(log) == size and log == read_all(LogSpec(seed=9, size=size, bulk="digests"))
+    assert log != read_all(LogSpec(seed=9, size=size))
+    assert re.search(rb"Copying blob sha256:[0-9a-f]{64}\n", log)
+    if size > MiB:
+        ratio = len(log) / len(zlib.compress(log, 1))
+        assert 3.0 < ratio < 4.0, ratio  # the ~9x default text stays as it was
+        assert len(log) / len(zlib.compress(read_all(LogSpec(seed=9, size=size)), 1)) > 8

@@ -34,6 +34,9 @@ from functools import lru_cache
 from typing import Literal
 
 Strategy = Literal["Docker", "Source"]
+# What the long middle of the log is made of: test and compiler output (compresses ~9x),
+# or dependency downloads and image layers with their digests (~3.5x, as many real logs).
+BulkText = Literal["tests", "digests"]
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -65,6 +68,7 @@ class LogSpec:
     output_image: str = ""
     image_digest: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=())
+    bulk: BulkText = "tests"
 
     @property
     def buildconfig(self) -> str:
@@ -118,6 +122,7 @@ def _resolve(spec: LogSpec) -> LogSpec:
         output_image=output,
         image_digest=spec.image_digest or f"sha256:{digest_seed}",
         extra=spec.extra,
+        bulk=spec.bulk,
     )
 
 
@@ -374,18 +379,42 @@ def _compile_lines(rng: random.Random, budget: int) -> list[str]:
     return lines
 
 
+def _digest_lines(rng: random.Random, budget: int) -> list[str]:
+    lines: list[str] = []
+    used = 0
+    while used < budget:
+        package = f"{rng.choice(('requests', 'urllib3', 'pydantic', 'grpcio', 'numpy', 'lxml'))}-{rng.randint(0, 9)}.{rng.randint(0, 40)}.{rng.randint(0, 9)}"
+        digest = f"{rng.getrandbits(256):064x}"
+        kind = rng.random()
+        if kind < 0.16:
+            line = f"Copying blob sha256:{digest}"
+        elif kind < 0.3:
+            line = f"  Downloading {package}-py3-none-any.whl ({rng.randint(10, 9000)} kB)"
+            line += f"\n  Hash: sha256:{digest}"
+        elif kind < 0.55:
+            line = f"--> {digest[:12]} STEP {rng.randint(1, 30)}/30: RUN pip install --no-cache-dir -r requirements.txt"
+        else:
+            line = f"Collecting {package.rsplit('-', 1)[0]}=={package.rsplit('-', 1)[1]} (from -r requirements.txt (line {rng.randint(1, 80)}))"
+        lines.append(line)
+        used += len(line) + 1
+    return lines
+
+
 @lru_cache(maxsize=8)
-def _pool(seed: int) -> tuple[bytes, ...]:
+def _pool(seed: int, bulk: BulkText) -> tuple[bytes, ...]:
     blocks = []
     for index in range(_POOL_BLOCKS):
         rng = random.Random(f"osiris-buildlog:{seed}:block:{index}")
-        make = _pytest_lines if index % 4 else _compile_lines
+        if bulk == "digests":
+            make = _digest_lines
+        else:
+            make = _pytest_lines if index % 4 else _compile_lines
         blocks.append(_encode(make(rng, BLOCK_SIZE - 200)))
     return tuple(blocks)
 
 
-def _bulk(seed: int, budget: int) -> Iterator[bytes]:
-    pool = _pool(seed)
+def _bulk(seed: int, bulk: BulkText, budget: int) -> Iterator[bytes]:
+    pool = _pool(seed, bulk)
     rng = random.Random(f"osiris-buildlog:{seed}:order")
     remaining = budget
     index = 0
@@ -420,7 +449,9 @@ def iter_log(spec: LogSpec) -> Iterator[bytes]:
     resolved = spec.resolved()
     plan = _plan(resolved)
     yield plan.header
-    yield from _bulk(resolved.seed, resolved.size - len(plan.header) - len(plan.footer))
+    yield from _bulk(
+        resolved.seed, resolved.bulk, resolved.size - len(plan.header) - len(plan.footer)
+    )
     yield plan.footer
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from osiris.simulator.buildlogs import LogSpec, iter_log, last_lines
+from osiris.simulator.buildlogs import BulkText, LogSpec, iter_log, last_lines
 
 JSON = dict[str, Any]
 Outcome = Literal["Complete", "Failed", "Error", "Cancelled"]
@@ -365,11 +365,14 @@ class SimulatedCluster:
         run: bool = True,
         duration: int | None = None,
         trigger: Literal["Manual", "GitHub"] = "Manual",
+        log_text: BulkText = "tests",
     ) -> JSON:
         """Instantiate the BuildConfig; with ``run`` the build goes straight to ``outcome``.
 
         ``duration`` is the simulated run time in seconds (default: one second per MiB of
-        log, at least 5). Returns the build as it is after the call.
+        log, at least 5). ``log_text`` picks what the log's bulk is made of
+        (:data:`~osiris.simulator.buildlogs.BulkText`). Returns the build as it is after
+        the call.
         """
         with self._lock:
             bc = self._buildconfigs.get((namespace, buildconfig))
@@ -388,7 +391,7 @@ class SimulatedCluster:
             obj = self._new_build_object(
                 bc.obj, name, number=number, seed=seed, created=created, trigger=trigger
             )
-            spec = self._log_spec(obj, seed, log_size, outcome)
+            spec = self._log_spec(obj, seed, log_size, outcome, log_text)
             git = obj["spec"]["revision"]["git"]
             git["commit"] = spec.commit
             git["message"] = spec.commit_message
@@ -503,7 +506,9 @@ class SimulatedCluster:
             },
         }
 
-    def _log_spec(self, build: JSON, seed: int, size: int, outcome: Outcome) -> LogSpec:
+    def _log_spec(
+        self, build: JSON, seed: int, size: int, outcome: Outcome, bulk: BulkText = "tests"
+    ) -> LogSpec:
         spec = build["spec"]
         return LogSpec(
             seed=seed,
@@ -515,6 +520,7 @@ class SimulatedCluster:
             git_uri=spec["source"]["git"]["uri"],
             git_ref=spec["source"]["git"].get("ref", "main"),
             output_image=build["status"]["outputDockerImageReference"],
+            bulk=bulk,
         ).resolved()
 
     # ------------------------------------------------------------------ phases

@@ -53,6 +53,7 @@ def build_summary(namespace: str, entry: IndexEntry, cluster: str | None = None)
         "durationSeconds": entry.duration,
         "logBytes": entry.log_bytes,
         "logAvailable": entry.log_bytes is not None,
+        "finding": entry.finding,
         "links": {
             "self": link(path, cluster, uid=entry.uid),
             "log": link(f"{path}/log", cluster, uid=entry.uid),

@@ -47,6 +47,7 @@ class ArchiveFunction:
                 compress_workers=config.compress_workers,
                 upload_concurrency=config.upload_concurrency,
             ),
+            rules=config.rules,
         )
         log.info(
             "archive function ready",

@@ -162,6 +162,8 @@ class ArchiveReader:
             sorted(chosen.phases),
             chosen.since,
             chosen.until,
+            # Only when asked for: the tokens of every other query stay what they were.
+            *([sorted(chosen.findings)] if chosen.findings else []),
         )
         start = self._until_position(chosen.until)
         if token is not None:
@@ -175,7 +177,7 @@ class ArchiveReader:
             limit=limit,
             start_after=start,
             # Without a residual filter, limit + 1 keys tell whether more follow.
-            fetch_size=1000 if residual_phases else limit + 1,
+            fetch_size=1000 if residual_phases or chosen.findings else limit + 1,
         )
         if not page.items and token is None and not self.namespace_exists(namespace):
             raise NotFoundError("no archived builds in this namespace")
@@ -333,6 +335,8 @@ def _entry_decider(
             return Decision.SKIP, None
         if phases and entry.phase not in phases:
             return Decision.SKIP, None
+        if chosen.findings and entry.finding not in chosen.findings:
+            return Decision.SKIP, None  # no index per rule: filtered within the call budget
         return Decision.TAKE, build_summary(namespace, entry, links_cluster)
 
     return decide

@@ -12,7 +12,7 @@ User rules come from a YAML document (``OSIRIS_RULES_FILE``)::
 
     rules:
       - id: flaky-proxy              # new rule
-        severity: warning            # critical | error | warning
+        severity: warning            # critical, error (the default) or warning
         title: The build proxy dropped the connection
         pattern: 'proxyconnect tcp: .*EOF'
         ignoreCase: false
@@ -149,7 +149,7 @@ def _user_rule(item: object, position: int, builtin: Mapping[str, Rule]) -> Rule
     if not _bool(item.get("enabled", True), what, "enabled"):
         return rule_id
     base = builtin.get(rule_id)
-    severity_text = item.get("severity", base.severity.value if base else None)
+    severity_text = item.get("severity", base.severity.value if base else Severity.ERROR.value)
     try:
         severity = Severity(severity_text)
     except ValueError:

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from osiris.core.builtin_rules import builtin_rules
-from osiris.core.findings import MAX_SCANNED_LINE, FindingScanner, most_severe
+from osiris.core.findings import FindingScanner, most_severe
+from osiris.core.lines import MAX_SCANNED_LINE
 from osiris.core.rules import RuleSet, Severity, make_rule
 
 RULES = RuleSet(builtin_rules())

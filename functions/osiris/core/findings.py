@@ -1,11 +1,11 @@
 """Findings: the rules run over a log while it streams (pure, no I/O).
 
 :class:`FindingScanner` is fed the log's chunks as they pass to the compressor. Most of
-a log matches no rule, so a block of whole lines is searched once with the combined
-expression of all rules (one RE2 call per block, in C); only a line that matches is
-split out and tested rule by rule. Memory is bounded: a line longer than
-:data:`MAX_SCANNED_LINE` is scanned on its first bytes only, and a finding keeps a few
-short context lines. Time per line is linear in its scanned length (RE2).
+a log matches no rule, so each block of whole lines (:mod:`osiris.core.lines`) is searched
+once with the combined expression of all rules; only a line that matches is tested rule
+by rule. Memory is bounded: a long line is scanned on its first
+:data:`~osiris.core.lines.MAX_SCANNED_LINE` bytes, and a finding keeps a few short
+context lines. Time per line is linear in its scanned length (RE2).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from osiris.core.lines import MAX_SCANNED_LINE, NL, LineBlocks, matching_lines
 from osiris.core.rules import Rule, RuleSet
 
-MAX_SCANNED_LINE = 64 * 1024
 MAX_TEXT = 500  # characters of the matching line kept in a finding
 MAX_CONTEXT_TEXT = 200  # ... and of each line around it
 CONTEXT_LINES = 3
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-_NL = b"\n"
 
 
 def readable(line: bytes, limit: int = MAX_TEXT) -> str:
@@ -70,9 +69,8 @@ class FindingScanner:
     def __init__(self, rules: RuleSet, *, context: int = CONTEXT_LINES) -> None:
         self._rules = rules
         self._context = context
-        self._carry = b""
-        self._overlong = False  # the carried line passed MAX_SCANNED_LINE: drop to its end
-        self._lines = 0  # complete lines seen before the carry
+        self._blocks = LineBlocks()
+        self._lines = 0  # lines scanned so far
         self._recent: deque[bytes] = deque(maxlen=context)
         self._waiting: list[Finding] = []  # findings still collecting "after" lines
         self._found: dict[str, Finding] = {}
@@ -84,51 +82,23 @@ class FindingScanner:
             yield chunk
 
     def feed(self, chunk: bytes) -> None:
-        if not self._rules or not chunk:
-            return
-        if self._overlong:
-            end = chunk.find(_NL)
-            if end < 0:
-                return
-            self._scan_block(self._carry + _NL)
-            self._carry, self._overlong = b"", False
-            chunk = chunk[end + 1 :]
-        data = self._carry + chunk if self._carry else chunk
-        end = data.rfind(_NL)
-        if end >= 0:
-            self._scan_block(data[: end + 1])
-        rest = data[end + 1 :]
-        if len(rest) > MAX_SCANNED_LINE:
-            rest, self._overlong = rest[:MAX_SCANNED_LINE], True
-        self._carry = rest
+        if self._rules and chunk:
+            for block in self._blocks.feed(chunk):
+                self._scan_block(block)
 
     def finish(self) -> list[Finding]:
         """Every finding, most severe first; the scanner is spent."""
-        if self._carry:
-            self._scan_block(self._carry + _NL)
-            self._carry = b""
+        for block in self._blocks.finish():
+            self._scan_block(block)
         return sorted(self._found.values(), key=lambda found: (found.rank, found.line))
 
     def _scan_block(self, block: bytes) -> None:
-        """Scan whole lines (``block`` ends with a newline)."""
         self._fill_waiting(block)
-        combined = self._rules.combined
-        position, counted, counted_to = 0, 0, 0
-        while position < len(block):
-            match = combined.search(block, position)
-            if match is None:
-                break
-            start = block.rfind(_NL, 0, match.start()) + 1
-            end = block.find(_NL, start)
-            counted += block.count(_NL, counted_to, start)
-            counted_to = start
-            line = block[start:end]
-            if len(line) > MAX_SCANNED_LINE:
-                line = line[:MAX_SCANNED_LINE]
+        for index, start, end in matching_lines(block, self._rules.combined):
+            line = block[start : min(end, start + MAX_SCANNED_LINE)]
             for rule in self._rules.matching(line):
-                self._record(rule, block, start, end, self._lines + counted + 1)
-            position = end + 1
-        self._lines += block.count(_NL)
+                self._record(rule, block, start, end, self._lines + index + 1)
+        self._lines += block.count(NL)
         self._remember_tail(block)
 
     def _record(self, rule: Rule, block: bytes, start: int, end: int, number: int) -> None:
@@ -146,7 +116,7 @@ class FindingScanner:
             rank=rule.severity.rank,
         )
         if end + 1 < len(block):
-            following = block[end + 1 : -1].split(_NL, self._context)[: self._context]
+            following = block[end + 1 : -1].split(NL, self._context)[: self._context]
             finding.after = [_context_text(line) for line in following]
         if len(finding.after) < self._context:
             self._waiting.append(finding)
@@ -156,24 +126,23 @@ class FindingScanner:
         lines: list[bytes] = []
         cursor = start
         while len(lines) < self._context and cursor > 0:
-            previous = block.rfind(_NL, 0, cursor - 1) + 1
+            previous = block.rfind(NL, 0, cursor - 1) + 1
             lines.insert(0, block[previous : cursor - 1])
             cursor = previous
         missing = self._context - len(lines)
-        if missing and cursor == 0:
-            lines = list(self._recent)[-missing:] + lines if self._recent else lines
+        if missing and cursor == 0 and self._recent:
+            lines = list(self._recent)[-missing:] + lines
         return lines
 
     def _fill_waiting(self, block: bytes) -> None:
         if not self._waiting:
             return
         needed = max(self._context - len(found.after) for found in self._waiting)
-        lines = [_context_text(line) for line in block[:-1].split(_NL, needed)[:needed]]
+        lines = [_context_text(line) for line in block[:-1].split(NL, needed)[:needed]]
         for found in self._waiting:
             found.after.extend(lines[: self._context - len(found.after)])
         self._waiting = [found for found in self._waiting if len(found.after) < self._context]
 
     def _remember_tail(self, block: bytes) -> None:
-        lines = block[:-1].rsplit(_NL, self._context)[-self._context :]
-        for line in lines:
+        for line in block[:-1].rsplit(NL, self._context)[-self._context :]:
             self._recent.append(line[:MAX_SCANNED_LINE])

@@ -88,6 +88,8 @@ class LookupConfig:
     auth: AuthMode = AuthMode.OPENSHIFT
     auth_cache_ttl: float = 10.0
     log_level: str = "INFO"
+    search_bytes: int = 256 * MiB
+    search_seconds: float = 10.0
 
 
 # Same label as the ApiServerSource's namespaceSelector (eventing/apiserversource.yaml).
@@ -193,6 +195,18 @@ VARIABLES: tuple[Variable, ...] = (
         "openshift (TokenReview + SubjectAccessReview) or none (local runs only)",
     ),
     Variable("OSIRIS_AUTH_CACHE_TTL", _LOOKUP, "10", "seconds an access decision is cached"),
+    Variable(
+        "OSIRIS_SEARCH_BUDGET_MB",
+        _LOOKUP,
+        "256",
+        "MiB of decoded log one search request reads at most; the rest is the next page",
+    ),
+    Variable(
+        "OSIRIS_SEARCH_TIME_BUDGET",
+        _LOOKUP,
+        "10",
+        "seconds one search request reads logs at most; the rest is the next page",
+    ),
     Variable(
         "OSIRIS_SWEEP_NAMESPACE_SELECTOR",
         _SWEEP,
@@ -417,6 +431,8 @@ def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
         auth=AuthMode(auth),
         auth_cache_ttl=env.number("OSIRIS_AUTH_CACHE_TTL", 10.0, 0.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),
+        search_bytes=env.integer("OSIRIS_SEARCH_BUDGET_MB", 256, 1, 102_400) * MiB,
+        search_seconds=env.number("OSIRIS_SEARCH_TIME_BUDGET", 10.0, 0.5, 300.0),
     )
 
 

@@ -106,6 +106,13 @@ def findings(query: Query) -> frozenset[str]:
     return frozenset(chosen)
 
 
+def search_pattern(query: Query) -> str:
+    raw = _single(query, "q")
+    if raw is None:
+        raise InvalidNameError("q (an RE2 pattern) is required")
+    return raw
+
+
 def optional_buildconfig(query: Query) -> str | None:
     raw = _single(query, "buildconfig")
     return None if raw is None else buildconfig(raw)

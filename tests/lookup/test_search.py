@@ -10,7 +10,7 @@ import pytest
 from osiris.adapters.store import ObjectStore
 from osiris.core.keys import KeyLayout
 from osiris.lookup.app import create_app
-from osiris.lookup.search import SearchBudget
+from osiris.lookup.search import SEARCH_PIECE, SearchBudget
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
 
@@ -143,16 +143,16 @@ def test_pages_resume_inside_a_log(
 def test_a_byte_budget_splits_the_search_and_loses_nothing(
     local_store: ObjectStore, layout: KeyLayout, archive: list[StoredBuild]
 ) -> None:
-    big = log_with({n: b"panic: again %d" % n for n in range(100, 40_000, 997)}, 40_000)
+    big = log_with({n: b"panic: again %d" % n for n in range(100, 200_000, 997)}, 200_000)
     store_build(
         local_store,
         layout,
         StoredBuild("shop", "big-1", BASE_TIME + 300, "Failed", "big", 1, log=big),
     )
-    tiny = SearchBudget(bytes=64 * 1024, seconds=60)  # one decoded chunk per request
+    tiny = SearchBudget(bytes=64 * 1024, seconds=60)  # one decoded piece per request
     client = ValidatingClient(create_app(lambda: local_store, layout, None, search_budget=tiny))
     items, pages = follow(client, f"{SEARCH}?q=panic:&limit=1000")
-    expected_big = [("big-1", n) for n in range(100, 40_000, 997)]
+    expected_big = [("big-1", n) for n in range(100, 200_000, 997)]
     assert [(i["build"]["name"], i["line"]) for i in items] == [
         *expected_big,
         ("web-3", 1),
@@ -160,7 +160,7 @@ def test_a_byte_budget_splits_the_search_and_loses_nothing(
         ("api-2", 40),
         ("api-1", 5),
     ]
-    assert pages >= len(big) // (64 * 1024)  # the budget really bounded each request
+    assert pages >= len(big) // SEARCH_PIECE  # the budget really bounded each request
     first = client.get(f"{SEARCH}?q=panic:").get_json()
     assert first["budgetExhausted"] is True and first["nextPageToken"] is not None
 

@@ -34,11 +34,21 @@ class LineBlocks:
             yield self._carry + NL
             self._carry, self._overlong = b"", False
             chunk = chunk[end + 1 :]
-        data = self._carry + chunk if self._carry else chunk
-        end = data.rfind(NL)
-        if end >= 0:
-            yield data[: end + 1]
-        rest = data[end + 1 :]
+        last = chunk.rfind(NL)
+        if last < 0:
+            rest = self._carry + chunk
+        else:
+            # The carried start of a line is finished by the chunk's first line, on its own:
+            # the bulk of the chunk is then copied once, not once more with the carry.
+            if self._carry:
+                first = chunk.find(NL)
+                yield self._carry + chunk[: first + 1]
+                body = chunk[first + 1 : last + 1]
+            else:
+                body = chunk[: last + 1] if last + 1 < len(chunk) else chunk
+            if body:
+                yield body
+            rest = chunk[last + 1 :]
         if len(rest) > self._max_line:
             rest, self._overlong = rest[: self._max_line], True
         self._carry = rest

@@ -99,8 +99,9 @@ def search_lines(
         return True
 
     for chunk in chunks:
-        raw_lines += chunk.count(NL)
-        if raw_lines > skip_lines:
+        if skip_lines:  # counted only to know when the skipped lines are behind
+            raw_lines += chunk.count(NL)
+        if not skip_lines or raw_lines > skip_lines:
             forced = must_progress and result.lines_done == skip_lines
             if not spend(len(chunk), forced):
                 return result

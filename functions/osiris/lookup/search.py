@@ -29,6 +29,7 @@ from osiris.lookup.params import BuildFilter
 from osiris.lookup.reader import ArchiveReader
 
 SEARCH_WORKERS = 4  # logs read and searched at once per request
+SEARCH_PIECE = 1024 * 1024  # decoded bytes handed to RE2 at once, per log being searched
 _START = "start"  # token position before the first build
 
 
@@ -201,7 +202,7 @@ class LogSearch:
             except NotFoundError:
                 return LogHits(complete=True)  # removed by retention meanwhile
             return search_lines(
-                logstream.decompressed_chunks(stored),
+                logstream.decompressed_chunks(stored, SEARCH_PIECE),
                 regex,
                 skip_lines=skip,
                 max_hits=max_hits,

@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -119,12 +119,22 @@ def big_build(store: S3Store, layout: KeyLayout, *, write_it: bool) -> StoredBui
     )
     if not write_it:
         return build
+    raw, parts = store_log(store, layout, build, iter_log(spec))
+    print(f"  100 MB log stored ({raw} bytes raw, {parts} parts)")
+    return build
+
+
+def store_log(
+    store: S3Store, layout: KeyLayout, build: StoredBuild, chunks: Iterable[bytes]
+) -> tuple[int, int]:
+    """Archive ``chunks`` as ``build``'s log the way the archiver lays it out (one gzip
+    member, 8 MiB parts, index entries, build.json last); (raw bytes, parts)."""
     upload = store.start_upload(
         layout.log_key(build.ref), content_type="text/plain; charset=utf-8", content_encoding="gzip"
     )
     buffer, part, raw = bytearray(), 1, 0
     deflate = zlib.compressobj(1, zlib.DEFLATED, 31)  # one gzip member, like the archiver
-    for chunk in iter_log(spec):
+    for chunk in chunks:
         raw += len(chunk)
         buffer += deflate.compress(chunk)
         if len(buffer) >= 8 * 1024 * 1024:
@@ -141,8 +151,7 @@ def big_build(store: S3Store, layout: KeyLayout, *, write_it: bool) -> StoredBui
         json.dumps(document).encode(),
         content_type="application/json",
     )
-    print(f"  100 MB log stored ({raw} bytes raw, {part} parts)")
-    return build
+    return raw, part
 
 
 def timed(action: Callable[[], object], runs: int) -> list[float]:

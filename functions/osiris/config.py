@@ -17,10 +17,14 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from osiris.core.names import validate_label, validate_prefix
 from osiris.errors import ConfigError
+
+if TYPE_CHECKING:
+    from osiris.core.rules import RuleSet
 
 MiB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MiB
@@ -73,6 +77,7 @@ class ArchiveConfig:
     upload_concurrency: int = 2
     log_read_timeout: float = 60.0
     log_level: str = "INFO"
+    rules: RuleSet = field(default_factory=lambda: _rules_file(None))
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class LookupConfig:
     auth: AuthMode = AuthMode.OPENSHIFT
     auth_cache_ttl: float = 10.0
     log_level: str = "INFO"
+    search_bytes: int = 256 * MiB
+    search_seconds: float = 10.0
 
 
 # Same label as the ApiServerSource's namespaceSelector (eventing/apiserversource.yaml).
@@ -181,12 +188,30 @@ VARIABLES: tuple[Variable, ...] = (
         "seconds a log stream may stall before the attempt is retried",
     ),
     Variable(
+        "OSIRIS_RULES_FILE",
+        _ARCHIVE,
+        "the built-in rules",
+        "YAML file of finding rules that add to or override the built-in ones (docs/findings.md)",
+    ),
+    Variable(
         "OSIRIS_AUTH",
         _LOOKUP,
         "openshift",
         "openshift (TokenReview + SubjectAccessReview) or none (local runs only)",
     ),
     Variable("OSIRIS_AUTH_CACHE_TTL", _LOOKUP, "10", "seconds an access decision is cached"),
+    Variable(
+        "OSIRIS_SEARCH_BUDGET_MB",
+        _LOOKUP,
+        "256",
+        "MiB of decoded log one search request reads at most; the rest is the next page",
+    ),
+    Variable(
+        "OSIRIS_SEARCH_TIME_BUDGET",
+        _LOOKUP,
+        "10",
+        "seconds one search request reads logs at most; the rest is the next page",
+    ),
     Variable(
         "OSIRIS_SWEEP_NAMESPACE_SELECTOR",
         _SWEEP,
@@ -371,7 +396,34 @@ def load_archive_config(environ: Mapping[str, str]) -> ArchiveConfig:
         upload_concurrency=env.integer("OSIRIS_UPLOAD_CONCURRENCY", 2, 1, 16),
         log_read_timeout=env.number("OSIRIS_LOG_READ_TIMEOUT", 60.0, 1.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),
+        rules=_rules(env),
     )
+
+
+def _rules(env: _Env) -> RuleSet:
+    return _rules_file(env.get("OSIRIS_RULES_FILE") or None)
+
+
+def _rules_file(path: str | None) -> RuleSet:
+    """The built-in rules, with the user's file (validated now, at start-up) on top."""
+    # Imported here: only archiving processes compile rules; the lookup starts without RE2.
+    import yaml
+
+    from osiris.core.builtin_rules import builtin_rules
+    from osiris.core.rules import RuleSet, rules_from_document
+
+    if path is None:
+        return RuleSet(builtin_rules())
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"OSIRIS_RULES_FILE: cannot read {path}: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"OSIRIS_RULES_FILE: {path} is not valid YAML: {exc}") from None
+    try:
+        return rules_from_document(document, builtin_rules())
+    except ConfigError as exc:
+        raise ConfigError(f"OSIRIS_RULES_FILE: {exc.message}") from None
 
 
 def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
@@ -384,6 +436,8 @@ def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
         auth=AuthMode(auth),
         auth_cache_ttl=env.number("OSIRIS_AUTH_CACHE_TTL", 10.0, 0.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),
+        search_bytes=env.integer("OSIRIS_SEARCH_BUDGET_MB", 256, 1, 102_400) * MiB,
+        search_seconds=env.number("OSIRIS_SEARCH_TIME_BUDGET", 10.0, 0.5, 300.0),
     )
 
 

@@ -133,7 +133,7 @@ def test_number_of_validated_objects(capsys: pytest.CaptureFixture[str]) -> None
             f"{len(processed)} processed template objects, and func.yaml"
         )
     assert len(eventing) == 10
-    assert len(processed) == 24
+    assert len(processed) == 26
 
 
 def _unresolved_references(node: Any) -> list[str]:

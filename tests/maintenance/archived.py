@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision, StreamSettings
 from osiris.core.keys import BuildRef, KeyLayout
+from osiris.core.rules import RuleSet
 from osiris.maintenance.scan import all_objects
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import ManualClock, SimulatedCluster
@@ -36,7 +37,13 @@ class Archived:
 class BuildFactory:
     """Runs builds at chosen creation times and archives each one."""
 
-    def __init__(self, store: ObjectStore, layout: KeyLayout, start: datetime) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        layout: KeyLayout,
+        start: datetime,
+        rules: RuleSet | None = None,
+    ) -> None:
         self.layout = layout
         self.clock = ManualClock(start)
         self.cluster = SimulatedCluster(clock=self.clock)
@@ -44,7 +51,11 @@ class BuildFactory:
         self.cluster.create_buildconfig(NAMESPACE, "api", strategy="Docker")
         self.cluster.create_buildconfig(NAMESPACE, "web", strategy="Source")
         self.archiver = Archiver(
-            store, InProcessBuilds(self.cluster), layout, StreamSettings(5 * 1024 * 1024)
+            store,
+            InProcessBuilds(self.cluster),
+            layout,
+            StreamSettings(5 * 1024 * 1024),
+            rules=rules,
         )
         self._count = 0
 

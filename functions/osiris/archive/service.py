@@ -30,6 +30,7 @@ from osiris.archive.multipart import upload_stream
 from osiris.compression import DEFAULT, Deflate
 from osiris.core.builds import BuildFacts, parse_build
 from osiris.core.events import BuildEvent
+from osiris.core.findings import FindingScanner
 from osiris.core.keys import KeyLayout
 from osiris.core.metadata import (
     LOG_CONTENT_ENCODING,
@@ -38,9 +39,11 @@ from osiris.core.metadata import (
     ArchivedLog,
     UnavailableLog,
     encode,
+    index_finding,
     log_state,
     metadata_document,
 )
+from osiris.core.rules import RuleSet
 from osiris.errors import LogUnavailableError, NotFoundError, PreconditionFailedError
 
 INDEX_CONTENT_TYPE = "application/x-osiris-index"
@@ -85,8 +88,11 @@ class Archiver:
         layout: KeyLayout,
         settings: StreamSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rules: RuleSet | None = None,
     ) -> None:
+        """``rules`` None: no findings (the entry points pass the configured rules)."""
         self._store = store
+        self._rules = rules or RuleSet(())
         self._builds = builds
         self._layout = layout
         self._settings = settings
@@ -133,11 +139,12 @@ class Archiver:
             return UnavailableLog(exc.reason or exc.message)
         key = self._layout.log_key(ref)
         digest = StreamDigest()
+        scanner = FindingScanner(self._rules)
         tags = phase_tags(facts.phase)
         try:
             compressed = upload_stream(
                 gzip_stream(
-                    stream,
+                    scanner.observe(stream),
                     digest,
                     level=self._settings.gzip_level,
                     workers=self._settings.compress_workers,
@@ -161,13 +168,21 @@ class Archiver:
             )
         finally:
             stream.close()
-        return ArchivedLog(key, digest.raw_bytes, compressed, digest.line_count, digest.sha256)
+        return ArchivedLog(
+            key,
+            digest.raw_bytes,
+            compressed,
+            digest.line_count,
+            digest.sha256,
+            tuple(scanner.finish()),
+        )
 
     def _write_index(self, facts: BuildFacts, log: ArchivedLog | UnavailableLog) -> list[str]:
-        log_bytes = log.raw_bytes if isinstance(log, ArchivedLog) else None
-        keys = self._layout.index_keys(
-            facts.ref.namespace, facts.index_entry(log_bytes), facts.commit
-        )
+        if isinstance(log, ArchivedLog):
+            entry = facts.index_entry(log.raw_bytes, log.finding)
+        else:
+            entry = facts.index_entry(None)
+        keys = self._layout.index_keys(facts.ref.namespace, entry, facts.commit)
         tags = phase_tags(facts.phase)
 
         def put(key: str) -> None:
@@ -210,7 +225,7 @@ class Archiver:
         raw = log.get("rawBytes") if isinstance(log, dict) else None
         return self._layout.index_keys(
             facts.ref.namespace,
-            facts.index_entry(raw if isinstance(raw, int) else None),
+            facts.index_entry(raw if isinstance(raw, int) else None, index_finding(document)),
             facts.commit,
         )
 

@@ -60,7 +60,7 @@ class BuildFacts:
     def commit(self) -> str | None:
         return self.git.commit if self.git else None
 
-    def index_entry(self, log_bytes: int | None) -> IndexEntry:
+    def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
         return IndexEntry(
             created=_epoch(self.created),
             name=self.ref.name,
@@ -71,6 +71,7 @@ class BuildFacts:
             started=_epoch(self.started) if self.started else None,
             completed=_epoch(self.completed) if self.completed else None,
             log_bytes=log_bytes,
+            finding=finding,
         )
 
 

@@ -15,6 +15,7 @@ An ``<entry>`` is one path segment whose fields are joined by ``_`` (a character
 DNS-1123 name can hold)::
 
     <inverted created>_<name>_<phase>_<number>_<bc>_<started>_<completed>_<log bytes>_<uid>
+    ... _<finding>                           when the log produced a finding (its rule id)
 
 ``inverted created`` is ``9999999999 - creation time in epoch seconds``, zero-padded, so
 a plain ascending listing returns the newest build first, and a list view needs nothing
@@ -44,6 +45,9 @@ TIME_CEILING = 9_999_999_999  # epoch seconds: year 2286
 TERMINAL_PHASES = ("Complete", "Failed", "Error", "Cancelled")
 _ABSENT = "-"
 _FIELDS = 9
+# Entries written before findings existed have no tenth field; a build without a
+# finding still gets nine, so its keys are the same as they always were.
+_FIELDS_WITH_FINDING = 10
 
 
 def _check(validator: Callable[[str, str], str], value: str, what: str) -> str:
@@ -67,6 +71,10 @@ def buildconfig_name(value: str) -> str:
 
 def uid(value: str) -> str:
     return _check(validate_uid, value, "uid")
+
+
+def finding_rule(value: str) -> str:
+    return _check(validate_label, value, "finding rule id")
 
 
 def _phase(value: str) -> str:
@@ -114,10 +122,13 @@ class IndexEntry:
     started: int | None = None
     completed: int | None = None
     log_bytes: int | None = None  # None: the log could not be archived
+    finding: str | None = None  # the rule id of the most severe finding in the log
 
     def __post_init__(self) -> None:
         build_name(self.name)
         uid(self.uid)
+        if self.finding is not None:
+            finding_rule(self.finding)
         if self.buildconfig is not None:
             buildconfig_name(self.buildconfig)
         if self.phase not in TERMINAL_PHASES:
@@ -138,26 +149,30 @@ class IndexEntry:
         def opt(value: object | None) -> str:
             return _ABSENT if value is None else str(value)
 
-        return "_".join(
-            (
-                invert_time(self.created),
-                self.name,
-                self.phase,
-                opt(self.number),
-                opt(self.buildconfig),
-                opt(self.started),
-                opt(self.completed),
-                opt(self.log_bytes),
-                self.uid,
-            )
-        )
+        fields = [
+            invert_time(self.created),
+            self.name,
+            self.phase,
+            opt(self.number),
+            opt(self.buildconfig),
+            opt(self.started),
+            opt(self.completed),
+            opt(self.log_bytes),
+            self.uid,
+        ]
+        if self.finding is not None:
+            fields.append(self.finding)
+        return "_".join(fields)
 
     @classmethod
     def decode(cls, segment: str) -> IndexEntry:
         fields = segment.split("_")
-        if len(fields) != _FIELDS:
+        if len(fields) not in (_FIELDS, _FIELDS_WITH_FINDING):
             raise InvalidKeyError(f"index entry {segment[:120]!r} has {len(fields)} fields")
-        inverted, name, phase, number, bc, started, completed, log_bytes, build_uid = fields
+        inverted, name, phase, number, bc, started, completed, log_bytes, build_uid = fields[
+            :_FIELDS
+        ]
+        finding = fields[_FIELDS] if len(fields) == _FIELDS_WITH_FINDING else None
 
         def opt_int(value: str) -> int | None:
             if value == _ABSENT:
@@ -176,6 +191,7 @@ class IndexEntry:
             started=opt_int(started),
             completed=opt_int(completed),
             log_bytes=opt_int(log_bytes),
+            finding=finding,
         )
 
 

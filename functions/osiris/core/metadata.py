@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from osiris.core.builds import BuildFacts, rfc3339
+from osiris.core.findings import Finding
 
 SCHEMA_VERSION = 1
 LOG_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -26,6 +27,12 @@ class ArchivedLog:
     compressed_bytes: int
     lines: int
     sha256: str
+    findings: tuple[Finding, ...] = ()  # most severe first
+
+    @property
+    def finding(self) -> str | None:
+        """The rule id that goes into the index entry: the most severe finding's."""
+        return self.findings[0].rule if self.findings else None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ def metadata_document(
         "triggeredBy": list(facts.triggered_by),
         "labels": dict(sorted(facts.labels.items())),
         "log": _log_section(log),
+        "findings": [] if isinstance(log, UnavailableLog) else [f.document() for f in log.findings],
         "archivedAt": rfc3339(archived_at),
         "eventId": event_id,
         "eventType": event_type,
@@ -109,6 +117,15 @@ def _log_section(log: ArchivedLog | UnavailableLog) -> dict[str, Any]:
 
 def encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, indent=2, sort_keys=False).encode() + b"\n"
+
+
+def index_finding(document: dict[str, Any]) -> str | None:
+    """The finding rule id of a stored document's index entry (the first, most severe)."""
+    findings = document.get("findings")
+    if isinstance(findings, list) and findings and isinstance(findings[0], dict):
+        rule = findings[0].get("rule")
+        return rule if isinstance(rule, str) else None
+    return None
 
 
 def log_state(document: dict[str, Any]) -> str:

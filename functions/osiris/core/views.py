@@ -25,6 +25,11 @@ def build_path(namespace: str, name: str) -> str:
     return f"{namespace_path(namespace)}/builds/{name}"
 
 
+def ui_build_path(namespace: str, name: str) -> str:
+    """The web UI's page of a build (outside the API)."""
+    return f"/namespaces/{namespace}/builds/{name}"
+
+
 def buildconfig_path(namespace: str, buildconfig: str) -> str:
     return f"{namespace_path(namespace)}/buildconfigs/{buildconfig}"
 
@@ -53,6 +58,7 @@ def build_summary(namespace: str, entry: IndexEntry, cluster: str | None = None)
         "durationSeconds": entry.duration,
         "logBytes": entry.log_bytes,
         "logAvailable": entry.log_bytes is not None,
+        "finding": entry.finding,
         "links": {
             "self": link(path, cluster, uid=entry.uid),
             "log": link(f"{path}/log", cluster, uid=entry.uid),

@@ -48,6 +48,7 @@ class ArchiveFunction:
             ),
             layout=KeyLayout(config.storage.prefix, config.cluster),
             settings=settings,
+            rules=config.rules,
         )
         log.info(
             "archive function ready",

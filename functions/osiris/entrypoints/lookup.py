@@ -25,6 +25,7 @@ from osiris.core.keys import KeyLayout
 from osiris.lookup.app import create_app
 from osiris.lookup.auth import AccessReviewer, CachedAccessReviewer
 from osiris.lookup.kubeaccess import JsonPoster, KubeAccessReviewer
+from osiris.lookup.search import SearchBudget
 
 log = logging.getLogger("osiris.lookup")
 
@@ -65,7 +66,8 @@ def build_app(environ: Mapping[str, str]) -> Flask:
         config.cluster,
         DEFAULT.name,
     )
-    return create_app(open_store, layout, reviewer)
+    budget = SearchBudget(config.search_bytes, config.search_seconds)
+    return create_app(open_store, layout, reviewer, search_budget=budget)
 
 
 def app() -> Flask:

@@ -27,6 +27,7 @@ from osiris.lookup.gate import Gate
 from osiris.lookup.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from osiris.lookup.metrics import Metrics, render_sweep_status
 from osiris.lookup.routes import API, JSON, ApiRoutes, json_response
+from osiris.lookup.search import DEFAULT_SEARCH_BUDGET, LogSearch, SearchBudget
 
 log = logging.getLogger("osiris.lookup")
 
@@ -44,6 +45,8 @@ def create_app(
     *,
     metrics: Metrics | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    search_budget: SearchBudget = DEFAULT_SEARCH_BUDGET,
+    search_clock: Callable[[], float] = time.monotonic,
 ) -> Flask:
     """The lookup app.
 
@@ -62,7 +65,8 @@ def create_app(
     bucket = CountedStore(store, counters)
     _register_plumbing(app, counters, clock)
     _register_service_routes(app, bucket, layout, counters)
-    ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster)).register(app)
+    search = LogSearch(bucket, search_budget, clock=search_clock)
+    ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster), search).register(app)
     return app
 
 

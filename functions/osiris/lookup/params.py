@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from osiris.core.keys import TERMINAL_PHASES
+from osiris.core.keys import TERMINAL_PHASES, finding_rule
 from osiris.core.names import is_label, is_subdomain, validate_commit, validate_uid
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidNameError
@@ -98,6 +98,21 @@ def phases(query: Query) -> frozenset[str]:
     return frozenset(chosen)
 
 
+def findings(query: Query) -> frozenset[str]:
+    chosen: set[str] = set()
+    for raw in query.get("finding") or []:
+        for part in raw.split(","):
+            chosen.add(finding_rule(part))
+    return frozenset(chosen)
+
+
+def search_pattern(query: Query) -> str:
+    raw = _single(query, "q")
+    if raw is None:
+        raise InvalidNameError("q (an RE2 pattern) is required")
+    return raw
+
+
 def optional_buildconfig(query: Query) -> str | None:
     raw = _single(query, "buildconfig")
     return None if raw is None else buildconfig(raw)
@@ -140,6 +155,7 @@ class BuildFilter:
     phases: frozenset[str]
     since: int | None
     until: int | None
+    findings: frozenset[str] = frozenset()
 
     @classmethod
     def from_query(cls, query: Query) -> BuildFilter:
@@ -147,4 +163,4 @@ class BuildFilter:
         until = timestamp(query, "until")
         if since is not None and until is not None and since > until:
             raise InvalidNameError("since must not be later than until")
-        return cls(optional_buildconfig(query), phases(query), since, until)
+        return cls(optional_buildconfig(query), phases(query), since, until, findings(query))

@@ -79,6 +79,10 @@ class ArchiveReader:
     def layout(self) -> KeyLayout:
         return self._layout
 
+    @property
+    def links_cluster(self) -> str | None:
+        return self._links_cluster
+
     def _fingerprint(self, *parts: object) -> str:
         # The same position means other builds in another cluster: never continue there.
         return query_fingerprint(self._layout.cluster, *parts)
@@ -162,6 +166,8 @@ class ArchiveReader:
             sorted(chosen.phases),
             chosen.since,
             chosen.until,
+            # Only when asked for: the tokens of every other query stay what they were.
+            *([sorted(chosen.findings)] if chosen.findings else []),
         )
         start = self._until_position(chosen.until)
         if token is not None:
@@ -175,11 +181,35 @@ class ArchiveReader:
             limit=limit,
             start_after=start,
             # Without a residual filter, limit + 1 keys tell whether more follow.
-            fetch_size=1000 if residual_phases else limit + 1,
+            fetch_size=1000 if residual_phases or chosen.findings else limit + 1,
         )
         if not page.items and token is None and not self.namespace_exists(namespace):
             raise NotFoundError("no archived builds in this namespace")
         return _result_page(page, fingerprint)
+
+    def entries(
+        self, namespace: str, chosen: BuildFilter, start_after: str | None, limit: int
+    ) -> Page[tuple[str, IndexEntry]]:
+        """Index entries (with their position) newest first, as :meth:`builds` lists them;
+        ``start_after`` is a position one of these pages returned."""
+        start = self._until_position(chosen.until)
+        if start_after is not None:
+            start = start_after if start is None else max(start, start_after)
+        streams, residual_phases = self._streams(namespace, chosen)
+        accept = _entry_filter(chosen, residual_phases)
+
+        def decide(tail: str) -> tuple[Decision, tuple[str, IndexEntry] | None]:
+            decision, entry = accept(tail)
+            return decision, None if entry is None else (tail, entry)
+
+        return page_through(
+            streams,
+            self._list,
+            decide,
+            limit=limit,
+            start_after=start,
+            fetch_size=1000 if residual_phases or chosen.findings else limit + 1,
+        )
 
     @staticmethod
     def _until_position(until: int | None) -> str | None:
@@ -319,10 +349,10 @@ class ArchiveReader:
         return LogNotArchivedError(detail, reason)
 
 
-def _entry_decider(
-    namespace: str, chosen: BuildFilter, phases: frozenset[str], links_cluster: str | None
-) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
-    def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
+def _entry_filter(
+    chosen: BuildFilter, phases: frozenset[str]
+) -> Callable[[str], tuple[Decision, IndexEntry | None]]:
+    def decide(tail: str) -> tuple[Decision, IndexEntry | None]:
         try:
             entry = IndexEntry.decode(tail)
         except (InvalidKeyError, InvalidNameError):
@@ -333,7 +363,23 @@ def _entry_decider(
             return Decision.SKIP, None
         if phases and entry.phase not in phases:
             return Decision.SKIP, None
-        return Decision.TAKE, build_summary(namespace, entry, links_cluster)
+        if chosen.findings and entry.finding not in chosen.findings:
+            return Decision.SKIP, None  # no index per rule: filtered within the call budget
+        return Decision.TAKE, entry
+
+    return decide
+
+
+def _entry_decider(
+    namespace: str, chosen: BuildFilter, phases: frozenset[str], links_cluster: str | None
+) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
+    accept = _entry_filter(chosen, phases)
+
+    def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
+        decision, entry = accept(tail)
+        if entry is None:
+            return decision, None
+        return decision, build_summary(namespace, entry, links_cluster)
 
     return decide
 

@@ -24,6 +24,7 @@ from osiris.lookup import logstream, params
 from osiris.lookup.conditional import entity_tag, not_modified
 from osiris.lookup.gate import Gate
 from osiris.lookup.reader import ArchiveReader
+from osiris.lookup.search import LogSearch, SearchQuery
 
 API = "/api/v1"
 JSON = "application/json"
@@ -38,8 +39,11 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 class ApiRoutes:
-    def __init__(self, bucket: ObjectStore, layout: KeyLayout, gate: Gate) -> None:
+    def __init__(
+        self, bucket: ObjectStore, layout: KeyLayout, gate: Gate, search: LogSearch
+    ) -> None:
         self._bucket = bucket
+        self._search = search
         self._layout = layout
         self._reader = ArchiveReader(bucket, layout)
         self._gate = gate
@@ -61,6 +65,7 @@ class ApiRoutes:
         app.add_url_rule(f"{ns}/builds/<name>/log", view_func=self.build_log)
         app.add_url_rule(f"{ns}/buildconfigs", view_func=self.buildconfigs)
         app.add_url_rule(f"{ns}/buildconfigs/<buildconfig>/latest", view_func=self.latest)
+        app.add_url_rule(f"{ns}/search", view_func=self.search)
         app.add_url_rule(f"{API}/builds", view_func=self.builds_by_commit)
 
     @staticmethod
@@ -158,6 +163,22 @@ class ApiRoutes:
             raise _why_no_log(reader, namespace, name, uid) from None
         filename = f"{namespace}_{name}.log" if download else None
         return _log_response(stored, representation, tail, filename)
+
+    def search(self, namespace: str) -> Response:
+        """Matching log lines; bounded per request by the search budget (docs/findings.md)."""
+        query = self._query()
+        reader = self._reader_for(query)
+        namespace = self._gate.namespace(namespace)
+        chosen = params.BuildFilter.from_query(query)
+        wanted = SearchQuery(
+            params.search_pattern(query),
+            ignore_case=params.flag(query, "ignoreCase"),
+            count_only=params.flag(query, "count"),
+        )
+        body = self._search.search(
+            reader, namespace, chosen, wanted, params.limit(query), params.page_token(query)
+        )
+        return json_response(body)
 
     def builds_by_commit(self) -> Response:
         query = self._query()

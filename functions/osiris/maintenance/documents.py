@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osiris.core.keys import BuildRef, IndexEntry, KeyLayout
+from osiris.core.metadata import index_finding
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidKeyError, InvalidNameError
 
@@ -63,6 +64,7 @@ def parse_document(layout: KeyLayout, ref: BuildRef, body: bytes) -> StoredBuild
             started=_epoch(document, "started"),
             completed=_epoch(document, "completed"),
             log_bytes=raw if archived else None,
+            finding=index_finding(document) if archived else None,
         )
         keys = layout.index_keys(ref.namespace, entry, _commit(document))
     except (InvalidKeyError, InvalidNameError) as exc:

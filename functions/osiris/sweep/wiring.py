@@ -27,5 +27,6 @@ def build_sweeper(config: SweepConfig) -> Sweeper:
             compress_workers=archive.compress_workers,
             upload_concurrency=archive.upload_concurrency,
         ),
+        rules=archive.rules,
     )
     return Sweeper(ClusterBuildLister(api), store, archiver, layout, concurrency=config.concurrency)

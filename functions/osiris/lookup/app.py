@@ -44,11 +44,14 @@ def create_app(
     *,
     metrics: Metrics | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    trust_forwarded_token: bool = False,
 ) -> Flask:
     """The lookup app.
 
     ``store`` builds the object store on first use (cold starts stay light);
     ``reviewer`` None means AUTH=none: every request is served without a token.
+    ``trust_forwarded_token``: X-Forwarded-Access-Token from a loopback peer is a token
+    (the oauth-proxy sidecar; see :mod:`osiris.lookup.gate`).
     The app's metrics are ``app.extensions["osiris.metrics"]``.
     """
     app = Flask("osiris.lookup")
@@ -57,7 +60,8 @@ def create_app(
     bucket = CountedStore(store, counters)
     _register_plumbing(app, counters, clock)
     _register_service_routes(app, bucket, layout, counters)
-    ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster)).register(app)
+    gate = Gate(reviewer, layout.cluster, trust_forwarded_token=trust_forwarded_token)
+    ApiRoutes(bucket, layout, gate).register(app)
     return app
 
 

@@ -10,6 +10,7 @@ reached is an error (503), never an open door, and that outcome is not cached.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import threading
 import time
@@ -23,7 +24,11 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 MAX_TOKEN_LENGTH = 16 * 1024
-_BEARER = re.compile(r"Bearer +([A-Za-z0-9\-._~+/]+=*) *", re.IGNORECASE)
+_TOKEN68 = r"[A-Za-z0-9\-._~+/]+=*"  # RFC 6750 b64token
+_BEARER = re.compile(rf"Bearer +({_TOKEN68}) *", re.IGNORECASE)
+_BARE_TOKEN = re.compile(rf" *({_TOKEN68}) *")
+# Set by OpenShift's oauth-proxy (--pass-access-token) to the logged-in user's token.
+FORWARDED_TOKEN_HEADER = "X-Forwarded-Access-Token"  # noqa: S105 - a header name
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,38 @@ def bearer_token(authorization: str | None) -> str:
     if match is None:
         raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
     return match.group(1)
+
+
+def request_token(
+    authorization: str | None, forwarded: str | None, *, trust_forwarded: bool
+) -> str:
+    """The token a request presents; AuthenticationError when it presents none or a bad one.
+
+    ``forwarded`` is the X-Forwarded-Access-Token header. It counts only when
+    ``trust_forwarded`` (configured, and the peer is the proxy on loopback) and the request
+    has no Authorization header: a caller's own credential always wins, and an untrusted
+    forwarded header is ignored as if it were absent. Either token is then reviewed by the
+    cluster the same way, so neither source can widen what the token may read.
+    """
+    if authorization or not forwarded or not trust_forwarded:
+        return bearer_token(authorization)
+    if len(forwarded) > MAX_TOKEN_LENGTH:
+        raise AuthenticationError(f"the {FORWARDED_TOKEN_HEADER} header is not valid")
+    match = _BARE_TOKEN.fullmatch(forwarded)
+    if match is None:
+        raise AuthenticationError(f"the {FORWARDED_TOKEN_HEADER} header is not a token")
+    return match.group(1)
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a peer address is this host (127.0.0.0/8, ::1, or IPv4-mapped 127.x)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
 
 
 def token_digest(token: str) -> str:

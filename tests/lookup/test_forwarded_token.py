@@ -22,8 +22,18 @@ from osiris.core.keys import KeyLayout
 from osiris.entrypoints.lookup import build_app
 from osiris.errors import AuthenticationError
 from osiris.lookup.app import create_app
-from osiris.lookup.auth import FORWARDED_TOKEN_HEADER, User, is_loopback, request_token
+from osiris.lookup.auth import (
+    FORWARDED_TOKEN_HEADER,
+    SCOPES_EXTRA,
+    CachedAccessReviewer,
+    Credential,
+    User,
+    is_loopback,
+    proxy_session_user,
+    request_token,
+)
 from osiris.simulator.apiserver import SimulatedApiServer
+from osiris.simulator.auth import User as SimUser
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
@@ -32,6 +42,12 @@ from tests.lookup.test_auth import TOKENS, policy
 from tests.lookup.test_ceph_end_to_end import Http
 
 BUILDS = "/api/v1/namespaces/shop/builds"
+PROXY_SCOPES = ("user:info", "user:check-access")
+# alice's login through the sidecar: an OAuth token with the proxy's scopes.
+SIDECAR_TOKENS = {
+    **TOKENS,
+    "alice-proxy-token": SimUser("alice", uid="a-1", groups=("devs",), scopes=PROXY_SCOPES),
+}
 
 
 class TokenRecorder:
@@ -142,9 +158,13 @@ def test_a_malformed_forwarded_token_is_401_without_review(
 
 
 def test_request_token_rules() -> None:
-    assert request_token(None, " sha256~Ab-9_x ", trust_forwarded=True) == "sha256~Ab-9_x"
-    assert request_token("Bearer mine", "theirs", trust_forwarded=True) == "mine"
-    assert request_token("", "theirs", trust_forwarded=True) == "theirs"  # empty = absent
+    assert request_token(None, " sha256~Ab-9_x ", trust_forwarded=True) == Credential(
+        "sha256~Ab-9_x", forwarded=True
+    )
+    assert request_token("Bearer mine", "theirs", trust_forwarded=True) == Credential(
+        "mine", forwarded=False
+    )
+    assert request_token("", "theirs", trust_forwarded=True).token == "theirs"  # empty = absent
     for authorization, forwarded, trusted in [
         (None, "theirs", False),
         (None, "", True),
@@ -174,6 +194,67 @@ def test_is_loopback(address: str | None, loopback: bool) -> None:
     assert is_loopback(address) is loopback
 
 
+def _scoped(*scopes: str) -> User:
+    return User(
+        "alice",
+        groups=("devs",),
+        extra=(("other.example/key", ("v",)), (SCOPES_EXTRA, scopes)),
+        session="digest",
+    )
+
+
+def test_the_proxys_scopes_are_dropped_for_the_namespace_review() -> None:
+    unscoped = proxy_session_user(_scoped(*PROXY_SCOPES))
+    assert unscoped.extra == (("other.example/key", ("v",)),)
+    assert (unscoped.username, unscoped.groups) == ("alice", ("devs",))
+    # A separate cache key: never the decision of the same token sent as a bearer token.
+    assert unscoped.session == "digest:check-access"
+    assert proxy_session_user(_scoped("user:check-access")).session == "digest:check-access"
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [("user:info",), ("user:info", "user:check-access", "role:admin:shop"), ("user:full",)],
+)
+def test_any_other_scopes_are_kept(scopes: tuple[str, ...]) -> None:
+    user = _scoped(*scopes)
+    assert proxy_session_user(user) == user
+    unscoped = User("alice", session="digest")
+    assert proxy_session_user(unscoped) == unscoped
+
+
+class ScopeRecorder(TokenRecorder):
+    """Like the proxy's OAuth tokens: "good" carries the proxy's scopes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reviewed: list[User] = []
+
+    def authenticate(self, token: str) -> User:
+        super().authenticate(token)
+        return User("alice", extra=((SCOPES_EXTRA, PROXY_SCOPES),))
+
+    def may_read_logs(self, user: User, namespace: str) -> bool:
+        self.reviewed.append(user)
+        return not dict(user.extra).get(SCOPES_EXTRA)
+
+
+def test_only_the_forwarded_channel_reviews_the_unscoped_user(
+    local_store: LocalStore, layout: KeyLayout
+) -> None:
+    store_build(local_store, layout, StoredBuild("shop", "app-1", BASE_TIME, log=b"hi\n"))
+    inner = ScopeRecorder()
+    reviewer = CachedAccessReviewer(inner, 60.0)
+    client = ValidatingClient(
+        create_app(lambda: local_store, layout, reviewer, trust_forwarded_token=True)
+    )
+    assert _get(client, "127.0.0.1", {FORWARDED_TOKEN_HEADER: "good"}) == 200
+    # The same token as a bearer token keeps its scopes, and the cached "allowed" of the
+    # forwarded channel does not leak into it.
+    assert _get(client, "127.0.0.1", {"Authorization": "Bearer good"}) == 403
+    assert [dict(user.extra).get(SCOPES_EXTRA) for user in inner.reviewed] == [None, PROXY_SCOPES]
+
+
 # --------------------------------------------------------------------------- over HTTP
 
 
@@ -183,7 +264,9 @@ def behind_sidecar(
 ) -> Iterator[tuple[Http, SimulatedApiServer]]:
     """The entry point's app with the sidecar template's settings, on 127.0.0.1."""
     caplog.set_level(logging.DEBUG)
-    with SimulatedApiServer(SimulatedCluster(), tokens=TOKENS, policy=policy(), tls=True) as api:
+    with SimulatedApiServer(
+        SimulatedCluster(), tokens=SIDECAR_TOKENS, policy=policy(), tls=True
+    ) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig", token="sa-token")
         store = LocalStore(tmp_path / "bucket")
         store_build(
@@ -222,9 +305,13 @@ def test_forwarded_token_over_http_is_reviewed_by_the_cluster_and_never_logged(
             if r.path.endswith(("tokenreviews", "subjectaccessreviews"))
         ]
 
-    alice = {FORWARDED_TOKEN_HEADER: "alice-token"}
+    alice = {FORWARDED_TOKEN_HEADER: "alice-proxy-token"}
     assert http.get(BUILDS, alice).status_code == 200
     assert reviews() == ["tokenreviews", "subjectaccessreviews"]
+    # The same scoped token as a bearer token may only check access, not read logs.
+    assert http.get(BUILDS, {"Authorization": "Bearer alice-proxy-token"}).status_code == 403
+    # An unscoped token works through the header as well.
+    assert http.get(BUILDS, {FORWARDED_TOKEN_HEADER: "alice-token"}).status_code == 200
     plain = {**alice, "Accept-Encoding": "identity"}
     assert http.get(BUILDS + "/app-1/log", plain).content == b"hi\n"
     # bob is a real user without the right in shop; "stolen" is no user at all.
@@ -233,14 +320,14 @@ def test_forwarded_token_over_http_is_reviewed_by_the_cluster_and_never_logged(
     assert stolen.status_code == 401 and stolen.headers["WWW-Authenticate"].startswith("Bearer")
     namespaces = http.get("/api/v1/namespaces", alice).json()
     assert [item["name"] for item in namespaces["items"]] == ["shop"]
-    assert reviews().count("tokenreviews") == 5  # one per request: TTL 0
+    assert reviews().count("tokenreviews") == 7  # one per request: TTL 0
 
     records = [*caplog.get_records("setup"), *caplog.get_records("call")]
     logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in records)
     # Everything was captured at DEBUG: start-up, every request line, the API client.
     assert "X-Forwarded-Access-Token from loopback" in logged
     served = [r.getMessage() for r in records if r.name == "werkzeug"]
-    assert sum("GET /api/v1/namespaces/shop/builds HTTP/1.1" in line for line in served) == 3
+    assert sum("GET /api/v1/namespaces/shop/builds HTTP/1.1" in line for line in served) == 5
     assert "/apis/authentication.k8s.io/v1/tokenreviews" in logged
-    for token in ("alice-token", "bob-token", "stolen-token", "sa-token"):
+    for token in ("alice-proxy-token", "alice-token", "bob-token", "stolen-token", "sa-token"):
         assert token not in logged

@@ -9,7 +9,8 @@ lookup function of that cluster. With AUTH=none every cluster in the bucket is s
 Behind the oauth-proxy sidecar (``trust_forwarded_token``) the proxy passes the logged-in
 user's token as X-Forwarded-Access-Token over loopback. The peer is the socket's own
 address (``remote_addr``; nothing here honours X-Forwarded-For), so a request that reaches
-the function's port from anywhere else cannot use that header.
+the function's port from anywhere else cannot use that header. The header is a token,
+reviewed by the cluster like any other, never an identity: X-Forwarded-User is ignored.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from osiris.lookup import params
 from osiris.lookup.auth import (
     FORWARDED_TOKEN_HEADER,
     AccessReviewer,
+    Credential,
     OpenAccess,
     User,
     is_loopback,
+    proxy_session_user,
     request_token,
 )
 
@@ -55,11 +58,14 @@ class Gate:
             return OpenAccess.ANONYMOUS
         cached: User | None = g.get("user")
         if cached is None:
-            cached = self._reviewer.authenticate(self._token())
+            credential = self._credential()
+            cached = self._reviewer.authenticate(credential.token)
+            if credential.forwarded:
+                cached = proxy_session_user(cached)
             g.user = cached
         return cached
 
-    def _token(self) -> str:
+    def _credential(self) -> Credential:
         trusted = self._trust_forwarded_token and is_loopback(request.remote_addr)
         return request_token(
             request.headers.get("Authorization"),

@@ -13,12 +13,14 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import functions_framework
 import pytest
 import requests
 from werkzeug.serving import make_server
 
 from osiris.adapters.localdisk import LocalStore
 from osiris.core.keys import KeyLayout
+from osiris.entrypoints import lookup as entrypoint
 from osiris.entrypoints.lookup import build_app
 from osiris.errors import AuthenticationError
 from osiris.lookup.app import create_app
@@ -331,3 +333,24 @@ def test_forwarded_token_over_http_is_reviewed_by_the_cluster_and_never_logged(
     assert "/apis/authentication.k8s.io/v1/tokenreviews" in logged
     for token in ("alice-proxy-token", "alice-token", "bob-token", "stolen-token", "sa-token"):
         assert token not in logged
+
+
+def test_functions_framework_passes_the_socket_peer_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Knative runs it: nothing between functions-framework and the app rewrites
+    REMOTE_ADDR from X-Forwarded-For. With no cluster to ask, a header that is honoured
+    goes to review (503), an ignored one is a 401 at once."""
+    monkeypatch.setenv("OSIRIS_STORAGE_URL", f"file://{tmp_path}")
+    monkeypatch.setenv("OSIRIS_AUTH", "openshift")
+    monkeypatch.setenv("OSIRIS_TRUST_FORWARDED_TOKEN", "true")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.setattr(entrypoint, "_app", None)
+    app = functions_framework.create_app("lookup", str(Path(entrypoint.__file__)), "http")
+    client = app.test_client()
+    spoofed = {FORWARDED_TOKEN_HEADER: "good", "X-Forwarded-For": "127.0.0.1"}
+    remote = client.get(BUILDS, headers=spoofed, environ_base={"REMOTE_ADDR": "10.128.0.9"})
+    assert remote.status_code == 401
+    local = client.get(BUILDS, headers=spoofed, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert local.status_code == 503
+    assert local.json["type"].endswith("#problem-cluster-unavailable")

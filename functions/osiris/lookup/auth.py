@@ -80,7 +80,7 @@ def request_token(
     ``trust_forwarded`` (configured, and the peer is the proxy on loopback) and the request
     has no Authorization header: a caller's own credential always wins, and an untrusted
     forwarded header is ignored as if it were absent. Either token is then reviewed by the
-    cluster the same way, so neither source can widen what the token may read.
+    cluster; :func:`proxy_session_user` is the one difference for a forwarded token.
     """
     if authorization or not forwarded or not trust_forwarded:
         return Credential(bearer_token(authorization), forwarded=False)
@@ -99,8 +99,8 @@ def proxy_session_user(user: User) -> User:
     learn who they are and check what they may do. Reviewed with those scopes, every
     namespace would be refused, since neither scope covers ``builds/log``. oauth-proxy's
     own ``--openshift-sar`` asks about the unscoped user for the same reason, so the
-    review here does too. Only exactly those scopes are dropped: a forwarded token with
-    any other scope keeps all of them. The session key changes as well, so a decision
+    review here does too. Only those scopes are dropped (``user:check-access`` must be
+    among them): a forwarded token with any other scope keeps all of them. The session key changes as well, so a decision
     cached for this channel never answers the same token sent as a bearer token.
     """
     scopes = dict(user.extra).get(SCOPES_EXTRA)

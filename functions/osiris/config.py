@@ -90,6 +90,8 @@ class LookupConfig:
     log_level: str = "INFO"
     search_bytes: int = 256 * MiB
     search_seconds: float = 10.0
+    # X-Forwarded-Access-Token from a loopback peer (the oauth-proxy sidecar) is a token.
+    trust_forwarded_token: bool = False
 
 
 # Same label as the ApiServerSource's namespaceSelector (eventing/apiserversource.yaml).
@@ -211,6 +213,13 @@ VARIABLES: tuple[Variable, ...] = (
         _LOOKUP,
         "10",
         "seconds one search request reads logs at most; the rest is the next page",
+    ),
+    Variable(
+        "OSIRIS_TRUST_FORWARDED_TOKEN",
+        _LOOKUP,
+        "false",
+        "true behind the oauth-proxy sidecar: X-Forwarded-Access-Token from a loopback peer "
+        "is reviewed like a bearer token (needs OSIRIS_AUTH=openshift)",
     ),
     Variable(
         "OSIRIS_SWEEP_NAMESPACE_SELECTOR",
@@ -428,16 +437,24 @@ def _rules_file(path: str | None) -> RuleSet:
 
 def load_lookup_config(environ: Mapping[str, str]) -> LookupConfig:
     env = _Env(environ)
-    auth = env.choice("OSIRIS_AUTH", "openshift", tuple(mode.value for mode in AuthMode))
+    auth = AuthMode(env.choice("OSIRIS_AUTH", "openshift", tuple(mode.value for mode in AuthMode)))
+    trust_forwarded_token = env.boolean("OSIRIS_TRUST_FORWARDED_TOKEN", False)
+    if trust_forwarded_token and auth is AuthMode.NONE:
+        # Nothing would check the forwarded token: the setting would be a silent no-op.
+        raise ConfigError(
+            "OSIRIS_TRUST_FORWARDED_TOKEN=true needs OSIRIS_AUTH=openshift "
+            "(with OSIRIS_AUTH=none no token is checked)"
+        )
     return LookupConfig(
         storage=load_storage_config(environ),
         cluster=_cluster(env),
         kubeconfig=env.get("KUBECONFIG"),
-        auth=AuthMode(auth),
+        auth=auth,
         auth_cache_ttl=env.number("OSIRIS_AUTH_CACHE_TTL", 10.0, 0.0, 3600.0),
         log_level=env.choice("OSIRIS_LOG_LEVEL", "INFO", _LOG_LEVELS),
         search_bytes=env.integer("OSIRIS_SEARCH_BUDGET_MB", 256, 1, 102_400) * MiB,
         search_seconds=env.number("OSIRIS_SEARCH_TIME_BUDGET", 10.0, 0.5, 300.0),
+        trust_forwarded_token=trust_forwarded_token,
     )
 
 

@@ -70,6 +70,10 @@ SAMPLE_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "config-obc.yaml": (),
     "archive.yaml": (),
     "lookup.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
+    "lookup-oauth-proxy.yaml": (
+        f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",
+        f"LOOKUP_HOST=osiris-lookup-{OSIRIS_NAMESPACE}.apps.cluster.example.com",
+    ),
     "namespace-access.yaml": ("NAMESPACE=team-a", f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}"),
     "cluster-access.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
     "sweep.yaml": (f"OSIRIS_NAMESPACE={OSIRIS_NAMESPACE}",),
@@ -98,6 +102,13 @@ def knative_service(template_name: str) -> dict[str, Any]:
 
 def only_container(service: Mapping[str, Any]) -> dict[str, Any]:
     (container,) = service["spec"]["template"]["spec"]["containers"]
+    return dict(container)
+
+
+def container_named(service: Mapping[str, Any], name: str) -> dict[str, Any]:
+    (container,) = [
+        c for c in service["spec"]["template"]["spec"]["containers"] if c["name"] == name
+    ]
     return dict(container)
 
 
@@ -166,15 +177,18 @@ def bound_claim_outputs(claim: Mapping[str, Any]) -> tuple[dict[str, str], dict[
 
 
 def container_environment(
-    pod_spec: Mapping[str, Any], namespace: Namespace, files_root: Path
+    pod_spec: Mapping[str, Any],
+    namespace: Namespace,
+    files_root: Path,
+    container_name: str | None = None,
 ) -> dict[str, str]:
-    """The environment the kubelet gives the pod's only container.
+    """The environment the kubelet gives the pod's only container (or the one named).
 
     envFrom sources apply in order (a later source wins), then ``env`` overrides them. Mounted
     ConfigMaps are written below ``files_root`` and environment values naming a file in a
     mount are pointed there, so code that opens such a path finds the projected file.
     """
-    (container,) = pod_spec["containers"]
+    (container,) = [c for c in pod_spec["containers"] if container_name in {None, c["name"]}]
     environment: dict[str, str] = {}
     for source in container.get("envFrom") or []:
         if "configMapRef" in source:

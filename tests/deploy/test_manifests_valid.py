@@ -29,6 +29,7 @@ def test_the_expected_manifests_exist() -> None:
         "openshift/config-obc.yaml",
         "openshift/config-s3.yaml",
         "openshift/lookup.yaml",
+        "openshift/lookup-oauth-proxy.yaml",
         "openshift/namespace-access.yaml",
         "openshift/sweep.yaml",
     }
@@ -133,7 +134,7 @@ def test_number_of_validated_objects(capsys: pytest.CaptureFixture[str]) -> None
             f"{len(processed)} processed template objects, and func.yaml"
         )
     assert len(eventing) == 10
-    assert len(processed) == 26
+    assert len(processed) == 30
 
 
 def _unresolved_references(node: Any) -> list[str]:

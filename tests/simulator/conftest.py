@@ -18,11 +18,19 @@ from osiris.simulator.cluster import ManualClock, SimulatedCluster
 ALICE_TOKEN = "sha256~alice-token"
 ARCHIVER_TOKEN = "sha256~archiver-token"
 REVIEWER_TOKEN = "sha256~lookup-token"
+# What an oauth-proxy's login gives alice: an OAuth token with the proxy's scopes.
+ALICE_SCOPED_TOKEN = "sha256~alice-proxy-token"
 
 TOKENS = {
     ALICE_TOKEN: User("alice", uid="1f0c8e4e-5a55-4c51-9d3c-5d4b7d6a2a11", groups=("devs",)),
     ARCHIVER_TOKEN: User("system:serviceaccount:osiris:archive"),
     REVIEWER_TOKEN: User("system:serviceaccount:osiris:lookup"),
+    ALICE_SCOPED_TOKEN: User(
+        "alice",
+        uid="1f0c8e4e-5a55-4c51-9d3c-5d4b7d6a2a11",
+        groups=("devs",),
+        scopes=("user:info", "user:check-access"),
+    ),
 }
 
 

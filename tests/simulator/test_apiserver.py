@@ -19,7 +19,14 @@ from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.buildlogs import read_all, sha256
 from osiris.simulator.cluster import LogFault, SimulatedCluster
 
-from .conftest import ALICE_TOKEN, ARCHIVER_TOKEN, REVIEWER_TOKEN, TOKENS, make_policy
+from .conftest import (
+    ALICE_SCOPED_TOKEN,
+    ALICE_TOKEN,
+    ARCHIVER_TOKEN,
+    REVIEWER_TOKEN,
+    TOKENS,
+    make_policy,
+)
 
 BUILDS = "/apis/build.openshift.io/v1/namespaces/{ns}/builds"
 LOG = "/apis/build.openshift.io/v1/namespaces/{ns}/builds/{name}/log"
@@ -400,6 +407,66 @@ def test_subject_access_reviews(server: SimulatedApiServer) -> None:
     assert review("ops") == {"allowed": False}
     invalid = get(server, path, token=REVIEWER_TOKEN, method="POST", body={"spec": {}})
     assert invalid.status == 422 and status_of(invalid)["reason"] == "Invalid"
+
+
+def test_scoped_tokens_report_their_scopes_and_reviews_honour_them(
+    server: SimulatedApiServer,
+) -> None:
+    token_path = "/apis/authentication.k8s.io/v1/tokenreviews"
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview"}
+    answer = get(
+        server,
+        token_path,
+        token=REVIEWER_TOKEN,
+        method="POST",
+        body={**review, "spec": {"token": ALICE_SCOPED_TOKEN}},
+    )
+    user = json.loads(answer.data)["status"]["user"]
+    assert user["extra"] == {
+        "scopes.authorization.openshift.io": ["user:info", "user:check-access"]
+    }
+    unscoped = get(
+        server,
+        token_path,
+        token=REVIEWER_TOKEN,
+        method="POST",
+        body={**review, "spec": {"token": ALICE_TOKEN}},
+    )
+    assert "extra" not in json.loads(unscoped.data)["status"]["user"]
+
+    def allowed(extra: dict[str, list[str]] | None) -> bool:
+        spec: dict[str, Any] = {
+            "user": "alice",
+            "resourceAttributes": {
+                "namespace": "shop",
+                "verb": "get",
+                "group": "build.openshift.io",
+                "resource": "builds",
+                "subresource": "log",
+            },
+        }
+        if extra is not None:
+            spec["extra"] = extra
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": spec,
+        }
+        response = get(
+            server,
+            "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+            token=REVIEWER_TOKEN,
+            method="POST",
+            body=body,
+        )
+        result: bool = json.loads(response.data)["status"]["allowed"]
+        return result
+
+    scopes = "scopes.authorization.openshift.io"
+    assert allowed(None) is True
+    assert allowed({scopes: ["user:info", "user:check-access"]}) is False
+    assert allowed({scopes: ["user:full"]}) is True
+    assert allowed({scopes: ["role:view:shop"]}) is False  # role scopes: not modelled, refused
 
 
 def test_the_server_can_go_down_and_come_back(server: SimulatedApiServer) -> None:

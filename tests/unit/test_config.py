@@ -97,6 +97,34 @@ def test_lookup_auth_defaults_to_openshift_and_validates() -> None:
         load_lookup_config({"OSIRIS_STORAGE_URL": "file:///tmp", "OSIRIS_AUTH": "maybe"})
 
 
+def test_forwarded_token_is_untrusted_unless_configured() -> None:
+    local = {"OSIRIS_STORAGE_URL": "file:///tmp"}
+    assert load_lookup_config(local).trust_forwarded_token is False
+    trusted = load_lookup_config({**local, "OSIRIS_TRUST_FORWARDED_TOKEN": "true"})
+    assert trusted.trust_forwarded_token is True and trusted.auth is AuthMode.OPENSHIFT
+    assert not load_lookup_config(
+        {**local, "OSIRIS_TRUST_FORWARDED_TOKEN": "no"}
+    ).trust_forwarded_token
+    with pytest.raises(ConfigError, match="OSIRIS_TRUST_FORWARDED_TOKEN='sometimes'"):
+        load_lookup_config({**local, "OSIRIS_TRUST_FORWARDED_TOKEN": "sometimes"})
+
+
+def test_trusting_the_forwarded_token_without_auth_names_both_variables() -> None:
+    env = {
+        "OSIRIS_STORAGE_URL": "file:///tmp",
+        "OSIRIS_AUTH": "none",
+        "OSIRIS_TRUST_FORWARDED_TOKEN": "true",
+    }
+    with pytest.raises(
+        ConfigError, match=r"OSIRIS_TRUST_FORWARDED_TOKEN=true.*OSIRIS_AUTH=openshift"
+    ):
+        load_lookup_config(env)
+    # Off, the combination is the ordinary local run.
+    assert (
+        load_lookup_config({**env, "OSIRIS_TRUST_FORWARDED_TOKEN": "false"}).auth is AuthMode.NONE
+    )
+
+
 def test_variables_are_declared_per_function() -> None:
     archive = {v.name for v in variables_for("archive")}
     lookup = {v.name for v in variables_for("lookup")}

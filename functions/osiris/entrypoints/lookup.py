@@ -54,6 +54,11 @@ def build_app(environ: Mapping[str, str]) -> Flask:
             return KubeApi.from_environment(read_timeout=10.0, kubeconfig=kubeconfig)
 
         reviewer = CachedAccessReviewer(KubeAccessReviewer(connect_cluster), config.auth_cache_ttl)
+        if config.trust_forwarded_token:
+            log.info(
+                "OSIRIS_TRUST_FORWARDED_TOKEN=true: X-Forwarded-Access-Token from loopback "
+                "(the oauth-proxy sidecar) is reviewed like a bearer token"
+            )
 
     def open_store() -> ObjectStore:
         from osiris.adapters.factory import build_store
@@ -67,7 +72,13 @@ def build_app(environ: Mapping[str, str]) -> Flask:
         DEFAULT.name,
     )
     budget = SearchBudget(config.search_bytes, config.search_seconds)
-    return create_app(open_store, layout, reviewer, search_budget=budget)
+    return create_app(
+        open_store,
+        layout,
+        reviewer,
+        search_budget=budget,
+        trust_forwarded_token=config.trust_forwarded_token,
+    )
 
 
 def app() -> Flask:

@@ -47,11 +47,14 @@ def create_app(
     clock: Callable[[], float] = time.perf_counter,
     search_budget: SearchBudget = DEFAULT_SEARCH_BUDGET,
     search_clock: Callable[[], float] = time.monotonic,
+    trust_forwarded_token: bool = False,
 ) -> Flask:
     """The lookup app.
 
     ``store`` builds the object store on first use (cold starts stay light);
     ``reviewer`` None means AUTH=none: every request is served without a token.
+    ``trust_forwarded_token``: X-Forwarded-Access-Token from a loopback peer is a token
+    (the oauth-proxy sidecar; see :mod:`osiris.lookup.gate`).
     The app's metrics are ``app.extensions["osiris.metrics"]``.
     """
     app = Flask("osiris.lookup")
@@ -66,7 +69,8 @@ def create_app(
     _register_plumbing(app, counters, clock)
     _register_service_routes(app, bucket, layout, counters)
     search = LogSearch(bucket, search_budget, clock=search_clock)
-    ApiRoutes(bucket, layout, Gate(reviewer, layout.cluster), search).register(app)
+    gate = Gate(reviewer, layout.cluster, trust_forwarded_token=trust_forwarded_token)
+    ApiRoutes(bucket, layout, gate, search).register(app)
     return app
 
 

@@ -5,6 +5,12 @@ With AUTH=openshift a request may only ask about the cluster the function runs i
 namespace of the same name in another cluster may belong to somebody else entirely, so
 this cluster cannot vouch for it. Another cluster's archives are read through the
 lookup function of that cluster. With AUTH=none every cluster in the bucket is served.
+
+Behind the oauth-proxy sidecar (``trust_forwarded_token``) the proxy passes the logged-in
+user's token as X-Forwarded-Access-Token over loopback. The peer is the socket's own
+address (``remote_addr``; nothing here honours X-Forwarded-For), so a request that reaches
+the function's port from anywhere else cannot use that header. The header is a token,
+reviewed by the cluster like any other, never an identity: X-Forwarded-User is ignored.
 """
 
 from __future__ import annotations
@@ -13,15 +19,31 @@ from flask import g, request
 
 from osiris.errors import PermissionDeniedError
 from osiris.lookup import params
-from osiris.lookup.auth import AccessReviewer, OpenAccess, User, bearer_token
+from osiris.lookup.auth import (
+    FORWARDED_TOKEN_HEADER,
+    AccessReviewer,
+    Credential,
+    OpenAccess,
+    User,
+    is_loopback,
+    proxy_session_user,
+    request_token,
+)
 
 
 class Gate:
     """``reviewer`` None is AUTH=none: every request passes as an anonymous user."""
 
-    def __init__(self, reviewer: AccessReviewer | None, home_cluster: str) -> None:
+    def __init__(
+        self,
+        reviewer: AccessReviewer | None,
+        home_cluster: str,
+        *,
+        trust_forwarded_token: bool = False,
+    ) -> None:
         self._reviewer = reviewer
         self._home_cluster = home_cluster
+        self._trust_forwarded_token = trust_forwarded_token
 
     @property
     def enabled(self) -> bool:
@@ -36,10 +58,20 @@ class Gate:
             return OpenAccess.ANONYMOUS
         cached: User | None = g.get("user")
         if cached is None:
-            token = bearer_token(request.headers.get("Authorization"))
-            cached = self._reviewer.authenticate(token)
+            credential = self._credential()
+            cached = self._reviewer.authenticate(credential.token)
+            if credential.forwarded:
+                cached = proxy_session_user(cached)
             g.user = cached
         return cached
+
+    def _credential(self) -> Credential:
+        trusted = self._trust_forwarded_token and is_loopback(request.remote_addr)
+        return request_token(
+            request.headers.get("Authorization"),
+            request.headers.get(FORWARDED_TOKEN_HEADER),
+            trust_forwarded=trusted,
+        )
 
     def may_read_cluster(self, cluster: str) -> bool:
         return self._reviewer is None or cluster == self._home_cluster

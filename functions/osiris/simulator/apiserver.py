@@ -68,7 +68,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from osiris.simulator.auth import AccessPolicy, User
+from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA, AccessPolicy, User
 from osiris.simulator.buildlogs import tail_lines
 from osiris.simulator.cluster import (
     NO_BUILD_LOGS_MESSAGE,
@@ -1090,6 +1090,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "groups": list(user.all_groups),
                 },
             }
+            if user.scopes:
+                status["user"]["extra"] = {SCOPES_EXTRA: list(user.scopes)}
             if review["spec"].get("audiences"):
                 status["audiences"] = review["spec"]["audiences"]
         review["status"] = status
@@ -1114,7 +1116,8 @@ class _Handler(BaseHTTPRequestHandler):
             resource = f"{resource}/{attributes['subresource']}"
         verb = attributes.get("verb", "")
         namespace = attributes.get("namespace", "")
-        allowed = self.sim.policy.allows(
+        scopes = (spec.get("extra") or {}).get(SCOPES_EXTRA)
+        allowed = (not scopes or FULL_SCOPE in scopes) and self.sim.policy.allows(
             user, verb, resource, namespace, groups=spec.get("groups") or []
         )
         review["status"] = (

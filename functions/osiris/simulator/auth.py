@@ -18,6 +18,11 @@ A subject is a user name, ``group:<name>``, or ``*`` (everybody authenticated).
 ``namespaces="*"`` also covers cluster-scope requests (lists across all namespaces).
 Resources are plural names with an optional subresource (``builds/log``); the API
 group is not part of a rule because every resource name here is unique.
+
+A user may carry OpenShift OAuth scopes (``User("alice", scopes=("user:info",))``): the
+TokenReview reports them in ``extra``, and a SubjectAccessReview that passes them on is
+allowed only for ``user:full``, as OpenShift's scope authorizer does for every resource
+outside the ``user:*`` scopes' own few (``role:`` scopes are not modelled: refused).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 AUTHENTICATED_GROUP = "system:authenticated"
+SCOPES_EXTRA = "scopes.authorization.openshift.io"
+FULL_SCOPE = "user:full"
 READ_VERBS = ("get", "list", "watch")
 
 
@@ -36,6 +43,8 @@ class User:
     username: str
     uid: str = ""
     groups: tuple[str, ...] = ()
+    # An OpenShift OAuth token's scopes (TokenReview: extra[SCOPES_EXTRA]); () is unscoped.
+    scopes: tuple[str, ...] = ()
 
     @property
     def all_groups(self) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -331,6 +332,19 @@ def clear_archive(s3: S3Client) -> None:
             s3.delete_objects(Bucket=BUCKET, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
 
 
+def collect_garbage(daemons: Path) -> None:
+    """Free the RADOS objects of what was deleted now: RGW's garbage collector waits two
+    hours by default, and a memstore OSD fills up (and hangs every request) after a few
+    1 GiB rounds."""
+    subprocess.run(
+        ["radosgw-admin", "gc", "process", "--include-all"],
+        env={**os.environ, "CEPH_CONF": str(daemons / "ceph.conf")},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
 def archive_once(
     http: urllib3.PoolManager,
     function: FunctionProcess,
@@ -574,6 +588,7 @@ def measure_case(
                 archive.function_peak_pss = max(archive.function_peak_pss, sampler.peak)
                 timings.append(f"{archive.deflate} {archive.runs[-1].seconds:.2f} s")
             print(f"  {text} {label(size)} #{attempt}: " + ", ".join(timings), flush=True)
+            collect_garbage(target.daemons)
         for (_, _, worker), archive in zip(functions, result.archives, strict=True):
             archive.worker_peak_rss = vm_hwm(worker.pid)
     result.load_average = round(os.getloadavg()[0], 1)

@@ -40,7 +40,7 @@ import copy
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -170,6 +170,7 @@ class _Build:
     pod_exists: bool = False
     faults: list[LogFault] = field(default_factory=list)
     log_requests: int = 0
+    content: Callable[[], Iterable[bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,11 @@ class LogSource:
     build: JSON
     spec: LogSpec
     fault: LogRequestFault
+    content: Callable[[], Iterable[bytes]] | None = None
 
     def chunks(self) -> Iterator[bytes]:
+        if self.content is not None:
+            return iter(self.content())
         return iter_log(self.spec)
 
 
@@ -687,7 +691,16 @@ class SimulatedCluster:
                     raise bad_request(f"build {name} is in an error state. {NO_BUILD_LOGS_MESSAGE}")
                 if phase not in ("New", "Pending") and not record.pod_exists:
                     raise bad_request(f'pod "{name}-build" not found')
-            return LogSource(build=build, spec=record.log_spec, fault=fault)
+            return LogSource(build=build, spec=record.log_spec, fault=fault, content=record.content)
+
+    def replace_log(
+        self, namespace: str, name: str, content: Callable[[], Iterable[bytes]]
+    ) -> None:
+        """Serve ``content()`` as the build's log instead of the generated one: any bytes
+        (bad input), produced as a stream on each request so size costs no memory. The
+        log spec no longer describes what is served."""
+        with self._lock:
+            self._record(namespace, name).content = content
 
     # ------------------------------------------------------------------ faults
 

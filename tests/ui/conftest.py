@@ -94,7 +94,7 @@ class Tab:
     def status(self) -> str:
         status = self.page.locator("#status")
         # Every page ends its loading by saying what it shows (or why not).
-        status.filter(has_not_text=re.compile(r"^(Loading|Searching)")).wait_for()
+        status.filter(has_text=re.compile(r"^(?!Loading|Searching)\S")).wait_for()
         return status.inner_text()
 
     def screenshot(self, name: str) -> Path:

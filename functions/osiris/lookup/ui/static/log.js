@@ -43,14 +43,17 @@ export class LogViewer {
 
   // The tail, numbered from the Osiris-First-Line header; then what the page offers.
   async showTail() {
+    if (this.meta.state === "unavailable") {
+      // The metadata says why; the log request would only answer the same reason (404).
+      this.unavailable(this.meta.reason || "no reason was recorded");
+      return false;
+    }
     let response;
     try {
       response = await request(`${this.logPath}&tail=${TAIL_LINES}`, { headers: { Accept: "text/plain" } });
     } catch (error) {
       if (error instanceof Problem && error.type.endsWith(LOG_UNAVAILABLE)) {
-        const reason = error.body.reason || error.message;
-        this.say(`The log of this build was not archived: ${reason}.`, "warning");
-        show(this.view, false);
+        this.unavailable(error.body.reason || error.message);
         return false;
       }
       throw error;
@@ -121,6 +124,12 @@ export class LogViewer {
     if (this.lines.length <= MAX_LINES) {
       this.say(`The whole log: ${this.lines.length.toLocaleString("en")} lines, ${formatBytes(this.meta.rawBytes)}.`);
     }
+  }
+
+  unavailable(reason) {
+    this.say(`The log of this build was not archived: ${reason}.`, "warning");
+    show(this.view, false);
+    show(document.querySelector(".log-tools"), false);
   }
 
   say(text, kind = "info") {
@@ -275,6 +284,7 @@ export class LogViewer {
     }
     this.current = (this.current + direction + this.matches.length) % this.matches.length;
     this.count();
+    this.view.scrollIntoView({ block: "nearest" });
     this.scrollToLine(this.first + this.matches[this.current][0]);
   }
 

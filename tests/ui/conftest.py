@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+HTTP_STATUS_MESSAGE = re.compile(
+    r"^Failed to load resource: the server responded with a status of (\d{3}) "
+)
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +74,12 @@ def serve(app: Flask) -> Iterator[str]:
 class Tab:
     """One browser tab on the UI: records what it requests and what it logs."""
 
-    def __init__(self, page: Page, base: str) -> None:
+    def __init__(self, page: Page, base: str, answered: frozenset[int] = frozenset()) -> None:
         self.page = page
         self.base = base
+        # Chromium logs every non-2xx answer to fetch() as a console error; the statuses
+        # a test provokes on purpose (401 before the token, 403) are not the page's errors.
+        self.answered = answered
         self.requests: list[str] = []
         self.console_errors: list[str] = []
         page.on("request", self._request)
@@ -84,8 +90,13 @@ class Tab:
         self.requests.append(request.url)
 
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            self.console_errors.append(f"{message.type}: {message.text}")
+        if message.type not in ("error", "warning"):
+            return
+        status = HTTP_STATUS_MESSAGE.match(message.text)
+        api = message.location.get("url", "").startswith(f"{self.base}/api/v1/")
+        if status and api and int(status[1]) in self.answered:
+            return
+        self.console_errors.append(f"{message.type}: {message.text}")
 
     def open(self, path: str) -> Page:
         self.page.goto(self.base + path)
@@ -118,10 +129,12 @@ def tabs(browser: Browser, request: pytest.FixtureRequest) -> Iterator[TabFactor
     opened: list[Tab] = []
     contexts = []
 
-    def open_tab(base: str, viewport: dict[str, int] | None = None) -> Tab:
+    def open_tab(
+        base: str, viewport: dict[str, int] | None = None, answered: frozenset[int] = frozenset()
+    ) -> Tab:
         context = browser.new_context(viewport=viewport or DESKTOP)  # type: ignore[arg-type]
         contexts.append(context)
-        tab = Tab(context.new_page(), base)
+        tab = Tab(context.new_page(), base, answered)
         opened.append(tab)
         return tab
 

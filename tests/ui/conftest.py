@@ -108,10 +108,10 @@ class Tab:
         status.filter(has_text=re.compile(r"^(?!Loading|Searching)\S")).wait_for()
         return status.inner_text()
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, *, full_page: bool = False) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=False)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def check_clean(self) -> None:

@@ -71,6 +71,7 @@ def test_token_prompt_refused_then_valid_then_forbidden(
     sign_in(page, "not-a-token")
     expect(page.locator("#token-refused")).to_have_text(re.compile("The token was refused"))
     expect(page.get_by_label("Token", exact=True)).to_be_focused()
+    tab.screenshot("token-prompt-refused")
     assert page.evaluate("() => sessionStorage.getItem('osiris.token')") is None
     sign_in(page, "alice-token")
     expect(page.locator("#namespaces a")).to_have_text(["shop"])  # only what she may read

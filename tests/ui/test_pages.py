@@ -252,7 +252,8 @@ def test_ansi_colours_become_spans_and_markup_stays_text(
     tab = tabs(base_url)
     page = tab.open(build_url(catalogue) + "#L2501")
     expect(line(page, 2501)).to_be_visible()
-    tab.screenshot("build-page-coloured-log")  # docs/ui-build-page.png is a copy
+    page.evaluate("() => window.scrollTo(0, 0)")
+    tab.screenshot("build-page-coloured-log", full_page=True)  # docs/ui-build-page.png
     error = line(page, 2500).locator(".log-text")
     assert error.inner_text() == "ERROR test_checkout failed "
     assert error.locator("span.sgr-bold.sgr-fg-red").inner_text() == "ERROR"

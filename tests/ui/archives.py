@@ -23,7 +23,8 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 PART_SIZE = 5 * 1024 * 1024
 ESC = "\x1b"
 XSS_LINE = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
-SCRIPTED_LINES = 3000  # more than the page's 1,000-line tail
+SCRIPTED_LINES = 3000
+OTHER_CLUSTER = "lab"  # more than the page's 1,000-line tail
 
 
 class ScriptedLogs(InProcessBuilds):
@@ -83,7 +84,8 @@ class Catalogue:
 
 def archive_catalogue(store: ObjectStore, layout: KeyLayout) -> Catalogue:
     """Namespace shop (BuildConfigs api and web, every phase), plus two namespaces
-    written by the key layout's helper (``web-team``, ``secret``) for lists and auth."""
+    written by the key layout's helper (``web-team``, ``secret``) for lists and auth, and
+    one namespace of another cluster in the same bucket."""
     factory = UiBuilds(store, layout)
     plan = [
         ("api", "Complete", 40),
@@ -113,5 +115,12 @@ def archive_catalogue(store: ObjectStore, layout: KeyLayout) -> Catalogue:
             layout,
             StoredBuild(namespace, "app-1", BASE_TIME, buildconfig="app", number=1, log=b"hi\n"),
         )
+    # Another cluster's archive in the same bucket: the UI offers a cluster switch.
+    other = KeyLayout(layout.prefix, OTHER_CLUSTER)
+    store_build(
+        store,
+        other,
+        StoredBuild("lab-apps", "tool-1", BASE_TIME, buildconfig="tool", number=1, log=b"lab\n"),
+    )
     unavailable = next(build for build in api if build.log is None)
     return Catalogue(api, web, coloured, unavailable)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Locator, Page, expect
 
 from osiris.lookup.ui import CONTENT_SECURITY_POLICY
-from tests.ui.archives import XSS_LINE, Catalogue, coloured_log
+from tests.ui.archives import OTHER_CLUSTER, XSS_LINE, Catalogue, coloured_log
 from tests.ui.conftest import PHONE, TabFactory
 
 ESC = "\x1b"
@@ -77,7 +77,30 @@ def test_namespaces_are_links_named_after_them(tabs: TabFactory, base_url: str) 
         "/namespaces/web-team",
     ]
     assert page.locator("#token-input").count() == 0  # AUTH=none: no prompt
-    assert page.locator("#cluster-switch").is_hidden()  # one cluster in the bucket
+
+
+def test_cluster_switch_keeps_the_cluster_on_every_link(tabs: TabFactory, base_url: str) -> None:
+    tab = tabs(base_url)
+    page = tab.open("/")
+    switch = page.get_by_label("Cluster")
+    expect(switch).to_be_visible()  # two clusters share the bucket
+    assert switch.locator("option").all_inner_texts() == [f"{OTHER_CLUSTER}", "ui (default)"]
+    assert switch.input_value() == "ui"
+    switch.select_option(OTHER_CLUSTER)
+    page.get_by_role("button", name="Switch").click()
+    expect(page).to_have_url(f"{base_url}/?cluster={OTHER_CLUSTER}")
+    assert tab.status() == f"1 namespace in cluster {OTHER_CLUSTER}."
+    page.get_by_role("link", name="lab-apps").click()
+    expect(page).to_have_url(f"{base_url}/namespaces/lab-apps?cluster={OTHER_CLUSTER}")
+    tab.status()
+    assert page.get_by_role("link", name="Namespaces", exact=True).first.get_attribute("href") == (
+        f"/?cluster={OTHER_CLUSTER}"
+    )
+    page.get_by_role("link", name="tool-1").click()
+    expect(line(page, 1)).to_have_text("1lab")
+    assert re.search(rf"/builds/tool-1\?uid=[^&]+&cluster={OTHER_CLUSTER}$", page.url)
+    api_calls = [url for url in tab.requests if "/api/v1/namespaces/" in url]
+    assert api_calls and all(f"cluster={OTHER_CLUSTER}" in url for url in api_calls)
 
 
 def test_navigation_and_history(tabs: TabFactory, base_url: str, catalogue: Catalogue) -> None:

@@ -6,6 +6,10 @@ import { byId, clear, el, formatBytes, formatDuration, phaseBadge, show, timeEle
 import { LogViewer, wireLog } from "./log.js";
 
 const PAGE_SIZE = 50;
+
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
 const enc = encodeURIComponent;
 
 // A UI link that stays in the page's cluster.
@@ -44,7 +48,7 @@ export async function namespacesPage() {
   }
   status(
     answer.items.length
-      ? `${answer.items.length} namespaces in cluster ${answer.cluster}.`
+      ? `${count(answer.items.length, "namespace")} in cluster ${answer.cluster}.`
       : `No archived builds you may read in cluster ${answer.cluster}.`,
   );
 }
@@ -150,7 +154,7 @@ export async function buildsPage(data) {
   const filtered = [buildconfig && `BuildConfig ${buildconfig}`, phase && `phase ${phase}`].filter(Boolean).join(", ");
   status(
     answer.items.length
-      ? `${answer.items.length} builds${filtered ? ` (${filtered})` : ""}${answer.nextPageToken ? "; more on the next page" : ""}.`
+      ? `${count(answer.items.length, "build")}${filtered ? ` (${filtered})` : ""}${answer.nextPageToken ? "; more on the next page" : ""}.`
       : `No archived builds${filtered ? ` (${filtered})` : ""}.`,
   );
 }
@@ -257,5 +261,5 @@ export async function commitPage(data) {
   const answer = await getJson(`/api/v1/builds?${query}`);
   fillTable(answer.items, true);
   paging(answer.nextPageToken, { commit });
-  status(answer.items.length ? `${answer.items.length} builds of commit ${commit}.` : `No archived build of commit ${commit} that you may read.`);
+  status(answer.items.length ? `${count(answer.items.length, "build")} of commit ${commit}.` : `No archived build of commit ${commit} that you may read.`);
 }

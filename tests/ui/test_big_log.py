@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import CDPSession, Page, expect
 
 from osiris.adapters.localdisk import LocalStore
 from osiris.core.keys import KeyLayout
@@ -25,35 +25,48 @@ from tests.ui.conftest import TabFactory, serve
 
 MiB = 1024 * 1024
 BIG = 100 * MiB
+LOADABLE = 6 * MiB
 HEAP_BOUND = 100 * MiB
 DOM_BOUND = 3000  # elements: the page's own plus a window of log rows
 
 
 @pytest.fixture(scope="module")
-def big_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Archived]]:
+def big_logs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Archived, Archived]]:
+    """A 100 MiB log and one of 6 MiB (below the page's 8 MiB whole-log limit)."""
     store = LocalStore(Path(tmp_path_factory.mktemp("big")) / "bucket")
     layout = KeyLayout("osiris", "ui")
+    factory = UiBuilds(store, layout)
     started = time.perf_counter()
-    built = UiBuilds(store, layout).build("api", "Complete", log_size=BIG, duration=600)
+    big = factory.build("api", "Complete", log_size=BIG, duration=600)
     print(f"\narchived a {BIG // MiB} MiB log in {time.perf_counter() - started:.1f} s")
+    loadable = factory.build("api", "Failed", log_size=LOADABLE, duration=60)
     with serve(create_app(lambda: store, layout, None)) as base:
-        yield base, built
+        yield base, big, loadable
 
 
-def js_heap(tab_page: object, cdp: object) -> int:
-    metrics = cdp.send("Performance.getMetrics")["metrics"]  # type: ignore[attr-defined]
-    return int(next(m["value"] for m in metrics if m["name"] == "JSHeapUsedSize"))
-
-
-def test_a_100_mb_log_shows_its_tail_and_hands_over_to_the_raw_link(
-    tabs: TabFactory, big_log: tuple[str, Archived]
-) -> None:
-    base, built = big_log
+def last_line(base: str, built: Archived) -> int:
     path = f"/api/v1/namespaces/shop/builds/{built.ref.name}"
     with urllib.request.urlopen(base + path, timeout=30) as answer:
         document = json.loads(answer.read())
-    assert document["log"]["rawBytes"] == BIG
-    last = document["log"]["lines"]
+    return int(document["log"]["lines"])
+
+
+def element_count(page: Page) -> int:
+    return int(page.evaluate("() => document.getElementsByTagName('*').length"))
+
+
+def metric(cdp: CDPSession, name: str) -> int:
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return int(next(m["value"] for m in metrics if m["name"] == name))
+
+
+def test_a_100_mb_log_shows_its_tail_and_hands_over_to_the_raw_link(
+    tabs: TabFactory, big_logs: tuple[str, Archived, Archived]
+) -> None:
+    base, built, _ = big_logs
+    last = last_line(base, built)
     tab = tabs(base)
     page = tab.page
     cdp = page.context.new_cdp_session(page)
@@ -74,17 +87,43 @@ def test_a_100_mb_log_shows_its_tail_and_hands_over_to_the_raw_link(
     for position in (0, 10_000, 1e9):
         page.locator("#log-view").evaluate(f"node => {{ node.scrollTop = {position}; }}")
         page.wait_for_timeout(100)
-        elements.append(page.evaluate("() => document.getElementsByTagName('*').length"))
-    page.evaluate("() => window.gc && window.gc()")
-    heap = js_heap(page, cdp)
-    nodes = next(
-        int(m["value"])
-        for m in cdp.send("Performance.getMetrics")["metrics"]
-        if m["name"] == "Nodes"
-    )
+        elements.append(element_count(page))
+    heap = metric(cdp, "JSHeapUsedSize")
+    nodes = metric(cdp, "Nodes")
     print(
         f"100 MiB log ({last:,} lines): tail visible {tail_ms:.0f} ms after navigation start;"
         f" JS heap {heap / MiB:.1f} MiB; DOM elements {max(elements)} (CDP Nodes {nodes})"
+    )
+    assert heap < HEAP_BOUND
+    assert max(elements) < DOM_BOUND
+
+
+def test_a_6_mb_log_loads_whole_and_stays_windowed(
+    tabs: TabFactory, big_logs: tuple[str, Archived, Archived]
+) -> None:
+    base, _, built = big_logs
+    last = last_line(base, built)
+    tab = tabs(base)
+    page = tab.page
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    page.goto(f"{base}/namespaces/shop/builds/{built.ref.name}")
+    expect(page.locator(f"#L{last}")).to_be_visible()
+    button = page.get_by_role("button", name="Load the whole log (6.0 MiB)")
+    clicked = page.evaluate("() => performance.now()")
+    button.click()
+    whole = page.locator("#log-note")
+    expect(whole).to_have_text(f"The whole log: {last:,} lines, 6.0 MiB.", timeout=60_000)
+    loaded_ms = page.evaluate("() => performance.now()") - clicked
+    elements = []
+    for number in (1, last // 2, last):
+        page.evaluate(f"() => {{ location.hash = '#L{number}'; }}")
+        expect(page.locator(f"#L{number}")).to_be_visible()
+        elements.append(element_count(page))
+    heap = metric(cdp, "JSHeapUsedSize")
+    print(
+        f"6 MiB log ({last:,} lines): whole log streamed in {loaded_ms:.0f} ms;"
+        f" JS heap {heap / MiB:.1f} MiB; DOM elements {max(elements)}"
     )
     assert heap < HEAP_BOUND
     assert max(elements) < DOM_BOUND

@@ -74,7 +74,12 @@ export function segments(line) {
   let last = 0;
   const push = (text) => {
     const clean = text.replace(CONTROL, "");
-    if (clean) result.push({ text: clean, style: isPlain(style) ? null : { ...style } });
+    if (!clean) return;
+    const current = isPlain(style) ? null : { ...style };
+    const last = result[result.length - 1];
+    // Text around a dropped sequence (or a no-op SGR) stays one segment.
+    if (last && JSON.stringify(last.style) === JSON.stringify(current)) last.text += clean;
+    else result.push({ text: clean, style: current });
   };
   for (const match of line.matchAll(ESCAPES)) {
     push(line.slice(last, match.index));

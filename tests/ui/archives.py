@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, StreamSettings
+from osiris.core.builtin_rules import builtin_rules
 from osiris.core.keys import KeyLayout
+from osiris.core.rules import RuleSet
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.maintenance.archived import Archived, BuildFactory
@@ -50,7 +52,9 @@ class UiBuilds(BuildFactory):
     def __init__(self, store: ObjectStore, layout: KeyLayout) -> None:
         super().__init__(store, layout, START)
         self.logs = ScriptedLogs(self.cluster)
-        self.archiver = Archiver(store, self.logs, layout, StreamSettings(PART_SIZE))
+        self.archiver = Archiver(
+            store, self.logs, layout, StreamSettings(PART_SIZE), rules=RuleSet(builtin_rules())
+        )
 
     def scripted(self, buildconfig: str, phase: str, text: bytes, duration: int) -> Archived:
         number = self.cluster.get_buildconfig("shop", buildconfig)["status"]["lastVersion"] + 1

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, render_template, request
 
+from osiris.core.builtin_rules import BUILTIN_RULE_IDS
+
 # The page shells name the API paths and the build they are about; the values are checked
 # by the API itself when the page fetches them (and are escaped here by Jinja).
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -39,7 +41,7 @@ def register(app: Flask) -> None:
         static_url_path=STATIC_PATH,
     )
 
-    def page(template: str, **context: str) -> str:
+    def page(template: str, **context: object) -> str:
         return render_template(template, cluster=request.args.get("cluster", ""), **context)
 
     @ui.get("/")
@@ -48,7 +50,11 @@ def register(app: Flask) -> None:
 
     @ui.get("/namespaces/<namespace>")
     def builds(namespace: str) -> str:
-        return page("builds.html", namespace=namespace)
+        return page("builds.html", namespace=namespace, rules=BUILTIN_RULE_IDS)
+
+    @ui.get("/namespaces/<namespace>/search")
+    def search(namespace: str) -> str:
+        return page("search.html", namespace=namespace)
 
     @ui.get("/namespaces/<namespace>/builds/<name>")
     def build(namespace: str, name: str) -> str:

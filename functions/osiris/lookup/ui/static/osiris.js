@@ -2,7 +2,7 @@
 
 import { AuthRequired, Forbidden, Problem, currentCluster, forgetToken, getJson, setToken, token } from "./api.js";
 import { byId, clear, el, show } from "./dom.js";
-import { buildPage, buildsPage, commitPage, latestPage, namespacesPage, status } from "./pages.js";
+import { buildPage, buildsPage, commitPage, latestPage, namespacesPage, searchPage, status } from "./pages.js";
 
 const PAGES = {
   namespaces: namespacesPage,
@@ -10,6 +10,7 @@ const PAGES = {
   build: buildPage,
   latest: latestPage,
   commit: commitPage,
+  search: searchPage,
 };
 
 function keepClusterInLinks() {

@@ -70,6 +70,7 @@ function buildRow(item, withNamespace) {
     el("td", {}, timeElement(item.started || item.created)),
     el("td", { class: "num", text: formatDuration(item.durationSeconds) }),
     el("td", { class: "num", text: item.logAvailable ? formatBytes(item.logBytes) : "not archived" }),
+    el("td", {}, item.finding ? el("span", { class: "finding-id", text: item.finding }) : "—"),
   );
   return el("tr", {}, ...cells);
 }
@@ -110,6 +111,15 @@ function historyBars(items) {
   show(byId("history"), items.length > 0);
 }
 
+// A rule id from the URL that is not built in (a user's rule) still gets its option.
+function chooseFinding(finding) {
+  const select = byId("filter-finding");
+  if (finding && ![...select.options].some((option) => option.value === finding)) {
+    select.append(el("option", { value: finding, text: finding }));
+  }
+  select.value = finding;
+}
+
 async function fillBuildConfigs(namespace, chosen) {
   const select = clear(byId("filter-buildconfig"));
   select.append(el("option", { value: "", text: "all" }));
@@ -133,25 +143,31 @@ export async function buildsPage(data) {
   const params = new URLSearchParams(location.search);
   const buildconfig = params.get("buildconfig") || "";
   const phase = params.get("phase") || "";
+  const finding = params.get("finding") || "";
   keepClusterInForm("filter-cluster");
+  keepClusterInForm("search-cluster");
   byId("filter-phase").value = phase;
+  chooseFinding(finding);
   status("Loading builds…");
   const limit = params.get("limit") || "";
   const query = new URLSearchParams({ limit: limit || String(PAGE_SIZE) });
   if (buildconfig) query.set("buildconfig", buildconfig);
   if (phase) query.set("phase", phase);
+  if (finding) query.set("finding", finding);
   if (params.get("pageToken")) query.set("pageToken", params.get("pageToken"));
   const answer = await getJson(`/api/v1/namespaces/${enc(namespace)}/builds?${query}`);
   await fillBuildConfigs(namespace, buildconfig);
   fillTable(answer.items, false);
-  paging(answer.nextPageToken, { buildconfig, phase, limit });
+  paging(answer.nextPageToken, { buildconfig, phase, finding, limit });
   if (buildconfig) {
     historyBars(answer.items);
     byId("history-heading").textContent = `Recent history of ${buildconfig}`;
     const latest = el("a", { href: uiLink(`/namespaces/${enc(namespace)}/buildconfigs/${enc(buildconfig)}/latest`), text: `Latest build of ${buildconfig}` });
     byId("paging").prepend(latest);
   }
-  const filtered = [buildconfig && `BuildConfig ${buildconfig}`, phase && `phase ${phase}`].filter(Boolean).join(", ");
+  const filtered = [buildconfig && `BuildConfig ${buildconfig}`, phase && `phase ${phase}`, finding && `why ${finding}`]
+    .filter(Boolean)
+    .join(", ");
   status(
     answer.items.length
       ? `${count(answer.items.length, "build")}${filtered ? ` (${filtered})` : ""}${answer.nextPageToken ? "; more on the next page" : ""}.`
@@ -213,8 +229,43 @@ function logPathOf(doc) {
   return cluster ? `${path}&cluster=${enc(cluster)}` : path;
 }
 
+function contextLines(finding) {
+  const block = el("pre", { class: "finding-context" });
+  for (const line of finding.before) block.append(el("span", { class: "context", text: line }), "\n");
+  block.append(el("mark", { text: finding.text }), "\n");
+  for (const line of finding.after) block.append(el("span", { class: "context", text: line }), "\n");
+  return block;
+}
+
+function renderFindings(doc) {
+  const findings = doc.findings || [];
+  const list = clear(byId("findings-list"));
+  for (const finding of findings) {
+    const times = finding.matches > 1 ? ` (${count(finding.matches, "matching line")})` : "";
+    list.append(
+      el(
+        "li",
+        { class: `finding severity-${finding.severity}` },
+        el(
+          "p",
+          {},
+          el("span", { class: `severity severity-${finding.severity}`, text: finding.severity }),
+          " ",
+          el("strong", { text: finding.title }),
+          ` — rule ${finding.rule}, `,
+          el("a", { href: `#L${finding.line}`, class: "finding-line", text: `line ${finding.line.toLocaleString("en")}` }),
+          times,
+        ),
+        contextLines(finding),
+      ),
+    );
+  }
+  show(byId("findings"), findings.length > 0);
+}
+
 async function showBuild(doc) {
   renderFacts(doc);
+  renderFindings(doc);
   show(byId("log"));
   const logPath = logPathOf(doc);
   const viewer = new LogViewer(logPath, doc);
@@ -262,4 +313,53 @@ export async function commitPage(data) {
   fillTable(answer.items, true);
   paging(answer.nextPageToken, { commit });
   status(answer.items.length ? `${count(answer.items.length, "build")} of commit ${commit}.` : `No archived build of commit ${commit} that you may read.`);
+}
+
+// ---- 5. search the logs of a namespace
+
+export async function searchPage(data) {
+  const namespace = data.namespace;
+  const params = new URLSearchParams(location.search);
+  const q = params.get("q") || "";
+  const ignoreCase = params.get("ignoreCase") === "1";
+  keepClusterInForm("search-cluster");
+  byId("search-query").value = q;
+  byId("search-ignore-case").checked = ignoreCase;
+  if (!q) {
+    status("Type a pattern: RE2 syntax, matched against every line of the newest builds first.");
+    return;
+  }
+  status("Searching…");
+  const limit = params.get("limit") || "";
+  const query = new URLSearchParams({ q, limit: limit || String(PAGE_SIZE) });
+  if (ignoreCase) query.set("ignoreCase", "1");
+  if (params.get("pageToken")) query.set("pageToken", params.get("pageToken"));
+  const answer = await getJson(`/api/v1/namespaces/${enc(namespace)}/search?${query}`);
+  const table = byId("hits");
+  const body = clear(table.querySelector("tbody"));
+  for (const hit of answer.items) {
+    const build = hit.build;
+    const page = uiLink(`/namespaces/${enc(namespace)}/builds/${enc(build.name)}`, { uid: build.uid });
+    body.append(
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row" }, el("a", { href: page, text: build.name })),
+        el("td", {}, phaseBadge(build.phase)),
+        el("td", { class: "num" }, el("a", { href: `${page}#L${hit.line}`, text: hit.line.toLocaleString("en") })),
+        el("td", {}, el("code", { class: "hit-text", text: hit.text })),
+      ),
+    );
+  }
+  show(table, answer.items.length > 0);
+  paging(answer.nextPageToken, { q, ignoreCase: ignoreCase ? "1" : "", limit });
+  const next = byId("paging").querySelector('a[rel="next"]');
+  if (next) next.textContent = "More results";
+  const searched = `${count(answer.searched.builds, "build")} searched (${formatBytes(answer.searched.bytes)} of log)`;
+  const more = answer.nextPageToken ? (answer.budgetExhausted ? "; this page's reading budget is spent, more results may follow" : "; more on the next page") : "";
+  status(
+    answer.items.length
+      ? `${count(answer.items.length, "matching line")}; ${searched}${more}.`
+      : `No matching line; ${searched}${more}.`,
+  );
 }

@@ -1,4 +1,4 @@
-"""The README's first command, as a newcomer runs it: ``osiris dev``, then ``curl``.
+"""The README's first command, as a newcomer runs it: ``osiris dev``, then the UI and ``curl``.
 
 It runs the real thing: a subprocess with both functions under functions-framework, the
 simulated cluster over TLS, the local-directory store. The test reads what it prints,
@@ -25,6 +25,7 @@ BUILD_LINE = re.compile(
     r"^  build (?P<namespace>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)\s+(?P<phase>\w+)$"
 )
 LOOKUP_LINE = re.compile(r"^lookup function\s+(?P<url>http://127\.0\.0\.1:\d+)\s")
+UI_LINE = re.compile(r"^web UI\s+(?P<url>http://127\.0\.0\.1:\d+/)\s")
 EXIT_TIMEOUT = 60
 
 
@@ -68,6 +69,13 @@ def test_dev_archives_builds_and_serves_them_until_stopped(
             if line.startswith("try:"):
                 break
         lookup = next(m["url"] for m in map(LOOKUP_LINE.match, printed) if m)
+        # The first URL printed is the web UI's, served by the lookup function.
+        first_url = next(line for line in printed if "http" in line)
+        ui = UI_LINE.match(first_url)
+        assert ui is not None and ui["url"] == f"{lookup}/", printed
+        page = http.request("GET", ui["url"])
+        assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert b'data-page="namespaces"' in page.data
         ports = [int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)\s", "\n".join(printed))]
         assert len(ports) == 2, printed  # archive and lookup
         announced = [m.groupdict() for m in map(BUILD_LINE.match, printed) if m]

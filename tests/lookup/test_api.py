@@ -418,7 +418,7 @@ def test_health_readiness_metrics_and_pages(
     assert 'osiris_lookup_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1' in metrics
     assert 'osiris_lookup_s3_calls_total{operation="ListObjectsV2",outcome="ok"}' in metrics
     assert "shop" not in metrics.replace("<namespace>", "")
-    page = client.get("/")
+    page = client.get("/api/v1/docs")
     assert page.content_type.startswith("text/html") and b"problem-log-unavailable" in page.data
     assert b"http://" not in page.data.replace(b"https://www.rfc-editor.org", b"")
     spec = json.loads(client.get("/openapi.json").data)

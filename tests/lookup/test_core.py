@@ -16,7 +16,7 @@ from osiris.core.listing import Decision, page_through
 from osiris.core.pagetoken import decode_token, encode_token
 from osiris.core.rfc3339 import format_epoch, parse_timestamp
 from osiris.errors import InvalidNameError
-from osiris.lookup.logstream import accepts_gzip, last_lines
+from osiris.lookup.logstream import Tail, accepts_gzip, last_lines, tail
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -171,6 +171,20 @@ def test_tail_keeps_a_bounded_window() -> None:
     assert reader.closed
     budgeted = last_lines(BytesReader(gzip.compress(text)), 1000, budget=100)  # type: ignore[arg-type]
     assert len(budgeted) <= 100 and budgeted.endswith(b"last without newline")
+
+
+def test_tail_numbers_its_first_line() -> None:
+    # 10,000 lines "line 0".."line 9999" are lines 1..10000; the unterminated one is 10001.
+    text = b"".join(f"line {n}\n".encode() for n in range(10_000)) + b"last without newline"
+    assert tail(BytesReader(gzip.compress(text)), 3) == Tail(  # type: ignore[arg-type]
+        b"line 9998\nline 9999\nlast without newline", 9999
+    )
+    ended = b"".join(f"line {n}\n".encode() for n in range(1, 11))
+    assert tail(BytesReader(gzip.compress(ended)), 4).first_line == 7  # type: ignore[arg-type]
+    assert tail(BytesReader(gzip.compress(ended)), 50) == Tail(ended, 1)  # type: ignore[arg-type]
+    budgeted = tail(BytesReader(gzip.compress(ended)), 10, budget=20)  # type: ignore[arg-type]
+    assert budgeted == Tail(b"line 9\nline 10\n", 9)
+    assert tail(BytesReader(gzip.compress(b"")), 5) == Tail(b"", 1)  # type: ignore[arg-type]
 
 
 def test_sweep_status_becomes_gauges_and_ignores_junk() -> None:

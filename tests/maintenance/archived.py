@@ -64,7 +64,9 @@ class BuildFactory:
         assert delta >= 0, "the manual clock only moves forward"
         self.clock.advance(delta)
 
-    def build(self, buildconfig: str, phase: str, log_size: int = 40_000) -> Archived:
+    def build(
+        self, buildconfig: str, phase: str, log_size: int = 40_000, duration: int | None = None
+    ) -> Archived:
         self._count += 1
         obj = self.cluster.start_build(
             NAMESPACE,
@@ -72,6 +74,7 @@ class BuildFactory:
             outcome=phase,
             log_size=log_size,
             seed=self._count,  # type: ignore[arg-type]
+            duration=duration,
         )
         self.clock.advance(1)  # distinct creation seconds keep the listing order stable
         outcome = self.archiver.handle(build_event(obj))

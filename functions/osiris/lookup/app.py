@@ -1,4 +1,4 @@
-"""The lookup function's Flask app: service routes, the API, metrics, problem answers.
+"""The lookup function's Flask app: service routes, the API, the web UI, metrics, problems.
 
 :func:`create_app` receives everything it uses (store factory, key layout, access
 reviewer, clock), so tests build it around a local directory, a real Ceph bucket or
@@ -20,7 +20,7 @@ from osiris.adapters.store import ObjectStore
 from osiris.contract import SWEEP_TARGET
 from osiris.core.keys import KeyLayout
 from osiris.errors import OsirisError
-from osiris.lookup import problems
+from osiris.lookup import problems, ui
 from osiris.lookup.auth import AccessReviewer
 from osiris.lookup.counted import CountedStore
 from osiris.lookup.gate import Gate
@@ -71,6 +71,7 @@ def create_app(
     search = LogSearch(bucket, search_budget, clock=search_clock)
     gate = Gate(reviewer, layout.cluster, trust_forwarded_token=trust_forwarded_token)
     ApiRoutes(bucket, layout, gate, search).register(app)
+    ui.register(app)
     return app
 
 
@@ -137,7 +138,6 @@ def _register_service_routes(
             counters.render() + _sweep_status(bucket, layout), content_type=METRICS_CONTENT_TYPE
         )
 
-    app.add_url_rule("/", view_func=api_page)
     app.add_url_rule(f"{API}/docs", view_func=api_page, endpoint="api_docs")
     app.add_url_rule("/openapi.json", view_func=openapi)
     app.add_url_rule(f"{API}/openapi.json", view_func=openapi, endpoint="api_openapi")

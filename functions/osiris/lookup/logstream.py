@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from osiris.adapters.store import ObjectReader
 from osiris.compression import DEFAULT
@@ -82,12 +83,27 @@ def decompressed_chunks(reader: ObjectReader, piece_size: int = CHUNK) -> Iterat
         reader.close()
 
 
+class Tail(NamedTuple):
+    """The last lines of a log and the number (1-based) of the first of them."""
+
+    text: bytes
+    first_line: int
+
+
 def last_lines(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET) -> bytes:
     """The last ``count`` lines of the log; at most ``budget`` bytes are kept meanwhile."""
+    return tail(reader, count, budget).text
+
+
+def tail(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET) -> Tail:
+    """:func:`last_lines` with the number of its first line (the whole stream is decoded
+    anyway, so counting its lines costs nothing more than a count per chunk)."""
     window: deque[bytes] = deque()
     held = 0
     partial = b""
+    complete = 0  # lines ended by a newline so far
     for piece in decompressed_chunks(reader):
+        complete += piece.count(b"\n")
         lines = (partial + piece).split(b"\n")
         partial = lines.pop()
         if len(partial) > budget:
@@ -97,9 +113,11 @@ def last_lines(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET)
             held += len(line) + 1
             while len(window) > count or (held > budget and window):
                 held -= len(window.popleft())
+    total = complete
     if partial:
+        total += 1
         window.append(partial)
         held += len(partial)
         while len(window) > count or (held > budget and len(window) > 1):
             held -= len(window.popleft())
-    return b"".join(window)
+    return Tail(b"".join(window), total - len(window) + 1)

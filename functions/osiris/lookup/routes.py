@@ -8,7 +8,6 @@ per request (two small objects): nothing is cached under a name a client chose.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,8 @@ API = "/api/v1"
 JSON = "application/json"
 LOG_CONTENT_TYPE = "text/plain; charset=utf-8"
 NAMESPACE_CHECK_WORKERS = 8
+# With ?tail=: the number (1-based) of the tail's first line in the whole log.
+FIRST_LINE_HEADER = "Osiris-First-Line"
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -219,13 +220,13 @@ def _log_response(
     stored: ObjectReader, representation: str, tail: int | None, filename: str | None
 ) -> Response:
     info = stored.info
-    body: bytes | Iterator[bytes]
     if tail is not None:
         try:
-            body = logstream.last_lines(stored, tail)
+            lines = logstream.tail(stored, tail)
         finally:
             stored.close()
-        response = Response(body, content_type=LOG_CONTENT_TYPE)
+        response = Response(lines.text, content_type=LOG_CONTENT_TYPE)
+        response.headers[FIRST_LINE_HEADER] = str(lines.first_line)
     elif representation == "gzip":
         response = Response(logstream.raw_chunks(stored), content_type=LOG_CONTENT_TYPE)
         response.headers["Content-Encoding"] = "gzip"

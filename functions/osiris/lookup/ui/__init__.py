@@ -1,0 +1,78 @@
+"""The web UI: server-rendered page shells, filled in the browser from ``/api/v1``.
+
+Each page is a Jinja shell (layout, navigation, heading, what to fetch) with its own
+URL; ``static/osiris.js`` fetches the API's JSON with the token the user typed (kept in
+``sessionStorage``) and renders it with DOM calls and ``textContent`` only. The server
+thus needs no session, no cookie and no auth of its own: a 401 or 403 from the API is
+shown by the page. Every answer of the UI carries a strict Content-Security-Policy: no
+inline script or style anywhere, nothing fetched from another origin.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, render_template, request
+
+from osiris.core.builtin_rules import BUILTIN_RULE_IDS
+
+# The page shells name the API paths and the build they are about; the values are checked
+# by the API itself when the page fetches them (and are escaped here by Jinja).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+STATIC_PATH = "/ui/static"
+
+
+def register(app: Flask) -> None:
+    """Adds the UI's pages and assets to the lookup app (outside ``/api``)."""
+    ui = Blueprint(
+        "ui",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path=STATIC_PATH,
+    )
+
+    def page(template: str, **context: object) -> str:
+        return render_template(template, cluster=request.args.get("cluster", ""), **context)
+
+    @ui.get("/")
+    def namespaces() -> str:
+        return page("namespaces.html")
+
+    @ui.get("/namespaces/<namespace>")
+    def builds(namespace: str) -> str:
+        return page("builds.html", namespace=namespace, rules=BUILTIN_RULE_IDS)
+
+    @ui.get("/namespaces/<namespace>/search")
+    def search(namespace: str) -> str:
+        return page("search.html", namespace=namespace)
+
+    @ui.get("/namespaces/<namespace>/builds/<name>")
+    def build(namespace: str, name: str) -> str:
+        return page("build.html", namespace=namespace, name=name)
+
+    @ui.get("/namespaces/<namespace>/buildconfigs/<buildconfig>/latest")
+    def latest(namespace: str, buildconfig: str) -> str:
+        return page("latest.html", namespace=namespace, buildconfig=buildconfig)
+
+    @ui.get("/builds")
+    def by_commit() -> str:
+        return page("commit.html", commit=request.args.get("commit", ""))
+
+    @ui.after_request
+    def protect(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Cache-Control", "no-cache")
+        return response
+
+    app.register_blueprint(ui)

@@ -1,0 +1,321 @@
+// The log viewer. The page holds the log's lines as strings and puts only the rows in
+// view (plus a margin) into the DOM, so a long log costs a few hundred nodes. A log
+// above WHOLE_LOG_LIMIT is never loaded whole: its tail is shown and the raw text linked.
+
+import { Problem, request } from "./api.js";
+import { el, formatBytes, show } from "./dom.js";
+import { plainText, segments, styledSpan } from "./sgr.js";
+
+export const TAIL_LINES = 1000;
+export const WHOLE_LOG_LIMIT = 8 * 1024 * 1024; // bytes of text the page may hold
+const MAX_LINES = 1_000_000; // the scroll height stays within what browsers lay out
+const LINE_HEIGHT = 20; // px: .log-line's height in osiris.css
+const OVERSCAN = 50; // rows rendered above and below the visible ones
+const MAX_MATCHES = 100_000;
+const LOG_UNAVAILABLE = "#problem-log-unavailable";
+
+function splitLines(text) {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+export class LogViewer {
+  constructor(logPath, document_) {
+    this.logPath = logPath;
+    this.meta = document_.log || {};
+    this.lines = [];
+    this.first = 1;
+    this.complete = false;
+    this.target = null; // the line number of #L<n>
+    this.matches = []; // [lineIndex, column] of each match, in order
+    this.byLine = new Map(); // lineIndex → columns
+    this.current = -1;
+    this.query = "";
+    this.view = document.getElementById("log-view");
+    this.spacer = document.getElementById("log-spacer");
+    this.rows = document.getElementById("log-lines");
+    this.note = document.getElementById("log-note");
+    this.rendered = [-1, -1];
+    this.view.addEventListener("scroll", () => this.schedule());
+    window.addEventListener("resize", () => this.schedule(true));
+  }
+
+  // The tail, numbered from the Osiris-First-Line header; then what the page offers.
+  async showTail() {
+    if (this.meta.state === "unavailable") {
+      // The metadata says why; the log request would only answer the same reason (404).
+      this.unavailable(this.meta.reason || "no reason was recorded");
+      return false;
+    }
+    let response;
+    try {
+      response = await request(`${this.logPath}&tail=${TAIL_LINES}`, { headers: { Accept: "text/plain" } });
+    } catch (error) {
+      if (error instanceof Problem && error.type.endsWith(LOG_UNAVAILABLE)) {
+        this.unavailable(error.body.reason || error.message);
+        return false;
+      }
+      throw error;
+    }
+    const first = Number(response.headers.get("Osiris-First-Line") || "1");
+    this.setLines(splitLines(await response.text()), first);
+    this.complete = first === 1;
+    this.scrollToEnd();
+    this.offerWhole();
+    this.followHash();
+    return true;
+  }
+
+  offerWhole() {
+    const whole = document.getElementById("log-whole");
+    const size = this.meta.rawBytes;
+    const count = this.lines.length;
+    if (this.complete) {
+      show(whole, false);
+      this.say(`The whole log: ${count.toLocaleString("en")} lines, ${formatBytes(size)}.`);
+    } else if (size !== null && size !== undefined && size <= WHOLE_LOG_LIMIT) {
+      whole.textContent = `Load the whole log (${formatBytes(size)})`;
+      show(whole);
+      whole.onclick = () => this.loadWhole();
+      this.say(`The last ${count.toLocaleString("en")} lines, from line ${this.first.toLocaleString("en")}.`);
+    } else {
+      show(whole, false);
+      this.say(
+        `This log is ${formatBytes(size)}, too big to read in the page: it shows the last ` +
+          `${count.toLocaleString("en")} lines (from line ${this.first.toLocaleString("en")}). ` +
+          "Open the raw text or download it for the whole log.",
+        "warning",
+      );
+    }
+  }
+
+  // The whole log, streamed: lines are appended (and the view redrawn) chunk by chunk.
+  async loadWhole() {
+    const whole = document.getElementById("log-whole");
+    whole.disabled = true;
+    const keep = this.target ?? this.topLine();
+    this.say("Loading the whole log…");
+    const response = await request(this.logPath, { headers: { Accept: "text/plain" } });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    this.setLines([], 1);
+    let partial = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const pieces = (partial + value).split("\n");
+      partial = pieces.pop();
+      this.lines.push(...pieces);
+      if (this.lines.length > MAX_LINES) {
+        await reader.cancel();
+        this.lines.length = MAX_LINES;
+        partial = "";
+        this.say(`The log has more than ${MAX_LINES.toLocaleString("en")} lines: open the raw text for the rest.`, "warning");
+        break;
+      }
+      this.schedule(true);
+    }
+    if (partial) this.lines.push(partial);
+    this.complete = true;
+    show(whole, false);
+    this.layout();
+    if (this.query) this.search(this.query, false);
+    this.scrollToLine(keep, this.target === keep);
+    if (this.lines.length <= MAX_LINES) {
+      this.say(`The whole log: ${this.lines.length.toLocaleString("en")} lines, ${formatBytes(this.meta.rawBytes)}.`);
+    }
+  }
+
+  unavailable(reason) {
+    this.say(`The log of this build was not archived: ${reason}.`, "warning");
+    show(this.view, false);
+    show(document.querySelector(".log-tools"), false);
+  }
+
+  say(text, kind = "info") {
+    this.note.textContent = text;
+    this.note.className = `note note-${kind}`;
+  }
+
+  setLines(lines, first) {
+    this.lines = lines;
+    this.first = first;
+    this.matches = [];
+    this.byLine = new Map();
+    this.current = -1;
+    this.layout();
+  }
+
+  layout() {
+    this.spacer.style.height = `${this.lines.length * LINE_HEIGHT}px`;
+    this.schedule(true);
+  }
+
+  topLine() {
+    return this.first + Math.floor(this.view.scrollTop / LINE_HEIGHT);
+  }
+
+  schedule(force = false) {
+    if (force) this.rendered = [-1, -1];
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      this.render();
+    });
+  }
+
+  render() {
+    this.spacer.style.height = `${this.lines.length * LINE_HEIGHT}px`;
+    const top = Math.floor(this.view.scrollTop / LINE_HEIGHT);
+    const visible = Math.ceil(this.view.clientHeight / LINE_HEIGHT) + 1;
+    const [from, to] = this.rendered;
+    if (from >= 0 && top - OVERSCAN / 2 >= from && top + visible + OVERSCAN / 2 <= to) return;
+    const start = Math.max(0, top - OVERSCAN);
+    const end = Math.min(this.lines.length, top + visible + OVERSCAN);
+    const fragment = document.createDocumentFragment();
+    for (let index = start; index < end; index += 1) fragment.append(this.row(index));
+    this.rows.style.transform = `translateY(${start * LINE_HEIGHT}px)`;
+    this.rows.replaceChildren(fragment);
+    this.rendered = [start, end];
+  }
+
+  row(index) {
+    const number = this.first + index;
+    const anchor = `L${number}`;
+    const text = el("span", { class: "log-text" });
+    this.fill(text, this.lines[index], index);
+    const classes = ["log-line"];
+    if (number === this.target) classes.push("log-target");
+    return el(
+      "div",
+      { class: classes.join(" "), id: anchor },
+      el("a", { class: "log-number", href: `#${anchor}`, text: String(number) }),
+      text,
+    );
+  }
+
+  // The line's text as SGR-styled pieces, with the search matches wrapped in <mark>.
+  fill(container, raw, index) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const columns = this.byLine.get(index) || [];
+    const length = this.query.length;
+    const currentMatch = this.matches[this.current];
+    let offset = 0;
+    for (const segment of segments(line)) {
+      const end = offset + segment.text.length;
+      let position = offset;
+      for (const column of columns) {
+        const from = Math.max(column, position);
+        const to = Math.min(column + length, end);
+        if (from >= to) continue;
+        if (from > position) container.append(piece(segment, segment.text.slice(position - offset, from - offset)));
+        const isCurrent = currentMatch && currentMatch[0] === index && currentMatch[1] === column;
+        container.append(
+          el("mark", { class: isCurrent ? "match match-current" : "match" }, piece(segment, segment.text.slice(from - offset, to - offset))),
+        );
+        position = to;
+      }
+      if (position < end) container.append(piece(segment, segment.text.slice(position - offset)));
+      offset = end;
+    }
+  }
+
+  scrollToEnd() {
+    this.view.scrollTop = this.view.scrollHeight;
+    this.schedule(true);
+  }
+
+  scrollToLine(number, highlight = false) {
+    const index = number - this.first;
+    if (index < 0 || index >= this.lines.length) return false;
+    if (highlight) this.target = number;
+    this.view.scrollTop = Math.max(0, index * LINE_HEIGHT - this.view.clientHeight / 3);
+    this.render();
+    this.schedule(true);
+    return true;
+  }
+
+  // #L<n>: scroll there (loading the whole log first when the line is before the tail).
+  followHash() {
+    const found = /^#L(\d+)$/.exec(location.hash);
+    if (!found) return;
+    const number = Number(found[1]);
+    this.target = number;
+    this.view.scrollIntoView({ block: "start" });
+    if (this.scrollToLine(number, true)) return;
+    if (!this.complete && this.meta.rawBytes <= WHOLE_LOG_LIMIT && number < this.first) {
+      this.loadWhole();
+    } else {
+      this.say(`Line ${number} is not in what the page shows: open the raw text for it.`, "warning");
+    }
+  }
+
+  search(query, move = true) {
+    this.query = query;
+    this.matches = [];
+    this.byLine = new Map();
+    this.current = -1;
+    const counter = document.getElementById("log-matches");
+    if (!query) {
+      counter.textContent = "";
+      this.schedule(true);
+      return;
+    }
+    const needle = query.toLowerCase();
+    for (let index = 0; index < this.lines.length && this.matches.length < MAX_MATCHES; index += 1) {
+      const text = plainText(this.lines[index]).toLowerCase();
+      let column = text.indexOf(needle);
+      while (column !== -1 && this.matches.length < MAX_MATCHES) {
+        this.matches.push([index, column]);
+        if (!this.byLine.has(index)) this.byLine.set(index, []);
+        this.byLine.get(index).push(column);
+        column = text.indexOf(needle, column + needle.length);
+      }
+    }
+    if (move) this.step(1);
+    else this.count();
+  }
+
+  step(direction) {
+    if (!this.matches.length) {
+      this.count();
+      this.schedule(true);
+      return;
+    }
+    this.current = (this.current + direction + this.matches.length) % this.matches.length;
+    this.count();
+    this.view.scrollIntoView({ block: "nearest" });
+    this.scrollToLine(this.first + this.matches[this.current][0]);
+  }
+
+  count() {
+    const counter = document.getElementById("log-matches");
+    if (!this.query) counter.textContent = "";
+    else if (!this.matches.length) counter.textContent = "no match";
+    else counter.textContent = `${this.current + 1} of ${this.matches.length.toLocaleString("en")}`;
+  }
+}
+
+function piece(segment, text) {
+  return segment.style ? styledSpan(segment.style, text) : document.createTextNode(text);
+}
+
+// The search form, the raw and download links, #L<n> changes: wired to one viewer.
+export function wireLog(viewer, logPath) {
+  const raw = document.getElementById("log-raw");
+  const download = document.getElementById("log-download");
+  raw.href = logPath;
+  download.href = `${logPath}&download=1`;
+  const form = document.getElementById("log-search");
+  const input = document.getElementById("log-query");
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    if (input.value !== viewer.query) viewer.search(input.value);
+    else viewer.step(1);
+  };
+  document.getElementById("log-prev").onclick = () => {
+    if (input.value !== viewer.query) viewer.search(input.value);
+    else viewer.step(-1);
+  };
+  window.addEventListener("hashchange", () => viewer.followHash());
+}

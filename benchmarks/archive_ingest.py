@@ -56,6 +56,7 @@ from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
 from osiris.adapters.s3 import make_client
 from osiris.config import S3Settings
+from osiris.core.builtin_rules import BUILTIN_RULE_IDS
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
 from osiris.simulator.buildlogs import LogSpec, sha256
@@ -382,6 +383,10 @@ def archive_once(
 
 TEXTS = ("tests", "digests")  # osiris.simulator.buildlogs.BulkText: ~9x and ~3.5x
 DEFLATES = ("isal", "zlib")
+# A variant runs without the finding rules (every built-in rule switched off by a rules
+# file): "isal-norules" beside "isal" measures what the findings cost while archiving.
+NO_RULES = "-norules"
+VARIANTS = (*DEFLATES, *(f"{deflate}{NO_RULES}" for deflate in DEFLATES))
 
 
 @dataclass(frozen=True)
@@ -436,7 +441,15 @@ def function_environ(
         "OSIRIS_LOG_LEVEL": "INFO",
         **knobs,
     }
-    if deflate == "zlib":
+    implementation, rules_off = deflate.removesuffix(NO_RULES), deflate.endswith(NO_RULES)
+    if rules_off:
+        rules = workdir / "no-rules.yaml"
+        rules.write_text(
+            "rules:\n"
+            + "".join(f"  - id: {rule}\n    enabled: false\n" for rule in BUILTIN_RULE_IDS)
+        )
+        env["OSIRIS_RULES_FILE"] = str(rules)
+    if implementation == "zlib":
         # The fallback as an interpreter without isal runs it: the import fails.
         shim = workdir / "without-isal" / "isal"
         shim.mkdir(parents=True, exist_ok=True)
@@ -561,7 +574,7 @@ def measure_case(
             function = stack.enter_context(
                 FunctionProcess("archive", env, log_path, startup_timeout=60)
             )
-            started_with(function, deflate)
+            started_with(function, deflate.removesuffix(NO_RULES))
             master, worker = function_processes(function.port)
             functions.append((function, master, worker))
             result.archives.append(ArchiveResult(deflate))
@@ -705,7 +718,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
         "--deflate",
         default="isal",
         help="archive functions to compare side by side: isal, zlib (the fallback, isal "
-        "hidden from the function) (default %(default)s)",
+        "hidden from the function), and either with -norules (the finding rules off) "
+        "(default %(default)s)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="rounds per case (median)")
     parser.add_argument(
@@ -737,7 +751,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
     options = Options(
         sizes,
         _choices(args.texts, TEXTS, parser),
-        _choices(args.deflate, DEFLATES, parser),
+        _choices(args.deflate, VARIANTS, parser),
         args.repeat,
         not args.plain_http,
         knobs,

@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     describe = sub.add_parser("describe", parents=[common], help="a build's archived metadata")
     describe.add_argument("target", metavar="build/NAME")
 
-    completion = sub.add_parser("completion", help="shell completion script")
+    completion = sub.add_parser("completion", parents=[common], help="shell completion script")
     completion.add_argument("shell", choices=sorted(SCRIPTS))
     return top
 

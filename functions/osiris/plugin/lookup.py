@@ -8,10 +8,11 @@ request. urllib3 exceptions and problem answers become osiris errors here.
 from __future__ import annotations
 
 import json
+import re
 import ssl
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -28,6 +29,7 @@ from osiris.plugin.errors import LookupUnreachableError
 
 CHUNK = 64 * 1024
 API = "/api/v1"
+_NAMESPACE_IN_PATH = re.compile(r"/namespaces/([^/?]+)")
 
 
 class LookupClient:
@@ -68,12 +70,12 @@ class LookupClient:
             ) from None
         if response.status >= 400:
             try:
-                raise self._problem(response.status, response.read(65536))
+                raise self._problem(path, response.status, response.read(65536))
             finally:
                 response.release_conn()
         return response
 
-    def _problem(self, status: int, body: bytes) -> OsirisError:
+    def _problem(self, path: str, status: int, body: bytes) -> OsirisError:
         try:
             problem = json.loads(body)
         except ValueError:
@@ -88,7 +90,14 @@ class LookupClient:
                 "(oc login) or check the kubeconfig's user"
             )
         if status == 403:
-            return PermissionDeniedError(detail)
+            namespace = _NAMESPACE_IN_PATH.search(path)
+            where = (
+                f'namespace "{unquote(namespace.group(1))}"' if namespace else "these namespaces"
+            )
+            return PermissionDeniedError(
+                f"you may not read builds and their logs in {where} (the osiris lookup "
+                f"answered 403: {detail}); ask for get on builds/log there"
+            )
         if status == 404 and kind.endswith("#problem-log-unavailable"):
             return LogUnavailableError(detail, str(problem.get("reason") or ""))
         if status == 404:

@@ -67,21 +67,29 @@ class World:
         env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
         """``kubectl osiris ARGS --kubeconfig …``; ``server="default"``: this lookup."""
-        extra = ["--kubeconfig", str(self.kubeconfig(token))]
-        if server is not None:
-            extra += ["--server", self.lookup_url if server == "default" else server]
-        environment = {
-            "PATH": f"{VENV_BIN}{os.pathsep}/usr/bin{os.pathsep}/bin",
-            "HOME": str(self.home),
-            **(env or {}),
-        }
         return subprocess.run(
-            [str(debian_kubectl()), "osiris", *args, *extra],
-            env=environment,
+            self.kubectl_command(*args, token=token, server=server),
+            env=self.kubectl_environment(env),
             capture_output=True,
             timeout=120,
             check=False,
         )
+
+    def kubectl_command(
+        self, *args: str, token: str = "alice-token", server: str | None = "default"
+    ) -> list[str]:
+        extra = ["--kubeconfig", str(self.kubeconfig(token))]
+        if server is not None:
+            extra += ["--server", self.lookup_url if server == "default" else server]
+        return [str(debian_kubectl()), "osiris", *args, *extra]
+
+    def kubectl_environment(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """What a user's shell gives kubectl: the venv's bin (kubectl-osiris) on PATH."""
+        return {
+            "PATH": f"{VENV_BIN}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(self.home),
+            **(env or {}),
+        }
 
 
 def serve(environment: Mapping[str, str]) -> tuple[str, object, threading.Thread]:

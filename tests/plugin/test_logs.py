@@ -3,7 +3,12 @@ own log for a build not archived yet."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+
 from osiris.plugin.errors import EXIT_OK
+from osiris.simulator.buildlogs import read_all
 from tests.lookup.archive_data import StoredBuild, store_build
 from tests.maintenance.archived import NAMESPACE
 from tests.plugin.conftest import World
@@ -45,8 +50,6 @@ def test_logs_of_a_buildconfig_is_its_latest_build(world: World) -> None:
 def test_a_build_not_archived_yet_comes_from_the_cluster(world: World) -> None:
     obj = world.factory.cluster.start_build(NAMESPACE, "web", outcome="Complete", log_size=9_000)
     name = obj["metadata"]["name"]
-    from osiris.simulator.buildlogs import read_all
-
     expected = read_all(world.factory.cluster.log_spec(NAMESPACE, name))
     result = world.kubectl("logs", f"build/{name}")
     assert result.returncode == EXIT_OK, result.stderr
@@ -55,3 +58,27 @@ def test_a_build_not_archived_yet_comes_from_the_cluster(world: World) -> None:
     assert tail.stdout == b"".join(expected.splitlines(keepends=True)[-2:])
     # Neither archived nor in the cluster's log path: the lookup was asked first.
     assert any(f"/builds/{name}/log" in r.path for r in world.api.requests)
+
+
+def test_progress_on_a_terminal_stderr_only_when_stdout_is_redirected(world: World) -> None:
+    log = b"x" * 300_000 + b"\n"
+    store_build(world.store, world.layout, StoredBuild(NAMESPACE, "big-1", 1_714_560_000, log=log))
+    controller, terminal = os.openpty()
+    try:
+        result = subprocess.run(
+            world.kubectl_command("logs", "big-1"),
+            env=world.kubectl_environment(),
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            timeout=120,
+            check=False,
+        )
+        os.close(terminal)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal side is closed
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+    finally:
+        os.close(controller)
+    assert result.returncode == EXIT_OK and result.stdout == log  # the log is untouched
+    assert b"osiris: 293.0 KiB received" in shown

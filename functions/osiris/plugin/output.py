@@ -38,6 +38,9 @@ def age(seconds: int) -> str:
         return f"{days}d{rest}h" if rest else f"{days}d"
     if days < 365 * 2:
         return f"{days}d"
+    if days < 365 * 8:
+        rest = days % 365
+        return f"{days // 365}y{rest}d" if rest else f"{days // 365}y"
     return f"{days // 365}y"
 
 

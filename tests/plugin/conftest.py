@@ -53,6 +53,7 @@ class World:
     layout: KeyLayout
     lookup_url: str
     home: Path
+    lookup_environment: dict[str, str]
 
     def kubeconfig(self, token: str = "alice-token", namespace: str | None = NAMESPACE) -> Path:
         return self.api.write_kubeconfig(
@@ -92,11 +93,15 @@ class World:
         }
 
 
-def serve(environment: Mapping[str, str]) -> tuple[str, object, threading.Thread]:
-    server = make_server("127.0.0.1", 0, build_app(environment), threaded=True)
+def serve(
+    environment: Mapping[str, str], tls: tuple[str, str] | None = None
+) -> tuple[str, object, threading.Thread]:
+    """The lookup app on 127.0.0.1 (HTTPS with ``tls`` = (certificate, key) files)."""
+    server = make_server("127.0.0.1", 0, build_app(environment), threaded=True, ssl_context=tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{server.server_port}", server, thread
+    scheme = "https" if tls else "http"
+    return f"{scheme}://127.0.0.1:{server.server_port}", server, thread
 
 
 @pytest.fixture
@@ -119,7 +124,7 @@ def world(tmp_path: Path, storage_environment: dict[str, str]) -> Iterator[World
         environment = {**config_env, "OSIRIS_AUTH": "openshift", "KUBECONFIG": str(sa_config)}
         url, server, thread = serve(environment)
         try:
-            yield World(factory, api, store, layout, url, home)
+            yield World(factory, api, store, layout, url, home, environment)
         finally:
             server.shutdown()  # type: ignore[attr-defined]
             thread.join()

@@ -51,6 +51,9 @@ def test_refused_token_suggests_oc_login(world: World) -> None:
     result = world.kubectl("logs", "app-1", token="stolen")
     assert result.returncode == EXIT_UNAUTHORIZED and result.stdout == b""
     assert b"oc login" in result.stderr and b"stolen" not in result.stderr
+    listing = world.kubectl("get", "builds", token="stolen")  # the cluster refuses it first
+    assert listing.returncode == EXIT_UNAUTHORIZED and listing.stdout == b""
+    assert b"oc login" in listing.stderr and world.api.url.encode() in listing.stderr
 
 
 def test_forbidden_namespace_is_named(world: World) -> None:

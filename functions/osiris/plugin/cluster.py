@@ -8,11 +8,12 @@ which translates urllib3 errors. The same bearer token is what the lookup functi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from osiris.adapters.kube import KubeApi
-from osiris.errors import ConfigError, NotFoundError
+from osiris.adapters.kube import BodyStream, KubeApi
+from osiris.errors import AuthenticationError, ConfigError, NotFoundError
 from osiris.plugin.errors import LookupNotDiscoveredError
 
 BUILDS = "/apis/build.openshift.io/v1"
@@ -28,11 +29,41 @@ class KubeOptions:
     insecure_skip_tls_verify: bool
 
 
+class _UserApi:
+    """KubeApi whose 401 says what the user can do about it."""
+
+    def __init__(self, api: KubeApi) -> None:
+        self._api = api
+        self.server = api.server
+
+    def authorization(self) -> str | None:
+        return self._api.authorization()
+
+    def get_json(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        with _login_hint(self.server):
+            return self._api.get_json(path, query)
+
+    def open_stream(self, path: str, query: dict[str, str] | None = None) -> BodyStream:
+        with _login_hint(self.server):
+            return self._api.open_stream(path, query)
+
+
+@contextmanager
+def _login_hint(server: str) -> Iterator[None]:
+    try:
+        yield
+    except AuthenticationError:
+        raise AuthenticationError(
+            f"the cluster {server} refused the token: log in again (oc login) or check "
+            "the kubeconfig's user"
+        ) from None
+
+
 class Cluster:
     """Builds, BuildConfigs, build logs and the lookup's Knative Service of one cluster."""
 
     def __init__(self, api: KubeApi, namespace: str) -> None:
-        self.api = api
+        self.api = _UserApi(api)
         self.namespace = namespace  # the kubeconfig context's namespace
 
     @classmethod

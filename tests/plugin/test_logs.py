@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import subprocess
 
 from osiris.plugin.errors import EXIT_OK
@@ -82,3 +83,18 @@ def test_progress_on_a_terminal_stderr_only_when_stdout_is_redirected(world: Wor
         os.close(controller)
     assert result.returncode == EXIT_OK and result.stdout == log  # the log is untouched
     assert b"osiris: 293.0 KiB received" in shown
+
+
+def test_a_reader_that_stops_early_is_not_an_error(world: World) -> None:
+    log = b"".join(b"line %d\n" % n for n in range(200_000))
+    store_build(world.store, world.layout, StoredBuild(NAMESPACE, "long-1", 1_714_560_000, log=log))
+    command = " ".join(shlex.quote(part) for part in world.kubectl_command("logs", "long-1"))
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{command} | head -n 2"],
+        env=world.kubectl_environment(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout == b"line 0\nline 1\n"
+    assert result.returncode == EXIT_OK and b"Traceback" not in result.stderr, result.stderr

@@ -23,9 +23,11 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from osiris.errors import (
     ApiRejectedError,
+    AuthenticationError,
     ClusterUnavailableError,
     NotFoundError,
     OsirisError,
+    PermissionDeniedError,
     TruncatedStreamError,
 )
 
@@ -33,7 +35,12 @@ _RETRYABLE_STATUS = {401, 403, 408, 429}  # 401/403: the function's own credenti
 
 
 class KubeApi:
-    def __init__(self, configuration: Any, read_timeout: float = 60.0) -> None:
+    def __init__(
+        self, configuration: Any, read_timeout: float = 60.0, *, caller_credentials: bool = False
+    ) -> None:
+        # caller_credentials: the token is a person's (the plugin), so 401/403 are theirs
+        # to fix and permanent; for a function's own service account they are retryable.
+        self._caller_credentials = caller_credentials
         self._configuration = configuration
         self._base = str(configuration.host).rstrip("/")
         self._timeout = urllib3.Timeout(connect=10.0, read=read_timeout)
@@ -72,11 +79,16 @@ class KubeApi:
     def server(self) -> str:
         return self._base
 
-    def _headers(self, accept: str) -> dict[str, str]:
-        headers = {"Accept": accept, "User-Agent": "osiris"}
+    def authorization(self) -> str | None:
+        """The Authorization header value the client sends (``Bearer <token>``), if any."""
         # Calls the refresh hook, so a rotated service-account token is picked up.
         # kubernetes >= 33 stores the kubeconfig token as "BearerToken", older ones as "authorization".
         token = self._configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        return str(token) if token else None
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": "osiris"}
+        token = self.authorization()
         if token:
             headers["Authorization"] = token
         return headers
@@ -104,7 +116,12 @@ class KubeApi:
             raise ClusterUnavailableError(f"{method} {path}: {type(exc).__name__}") from None
         if response.status >= 400:
             try:
-                raise _status_error(method, path, response.status, response.read(65536))
+                error = _status_error(method, path, response.status, response.read(65536))
+                if self._caller_credentials and response.status == 401:
+                    error = AuthenticationError(error.message)
+                elif self._caller_credentials and response.status == 403:
+                    error = PermissionDeniedError(error.message)
+                raise error
             finally:
                 response.release_conn()
         return response

@@ -3,7 +3,8 @@
 Usage::
 
     from osiris.simulator.apiserver import SimulatedApiServer
-    from osiris.simulator.auth import AccessPolicy, User
+    from osiris.simulator import knative
+from osiris.simulator.auth import AccessPolicy, User
 
     with SimulatedApiServer(cluster, tokens={"t0k3n": User("alice")},
                             policy=AccessPolicy().allow("alice", namespaces=["shop"]),
@@ -37,6 +38,8 @@ Failure, message, reason, details, code):
   ``limitBytes``, ``tailLines``, ``nowait`` (204 for New/Pending), ``follow``, ``previous``;
   400 for Error/Cancelled builds and for builds whose pod is gone, with openshift-apiserver's
   messages; the build's queued :class:`~osiris.simulator.cluster.LogFault` applies.
+* ``GET /apis/serving.knative.dev/v1/namespaces/<ns>/services[/<name>]``: the Knative
+  Services of :class:`~osiris.simulator.knative.KnativeServices` (``server.knative``).
 * ``POST /apis/authentication.k8s.io/v1/tokenreviews`` and
   ``POST /apis/authorization.k8s.io/v1/subjectaccessreviews`` answered from ``tokens``/``policy``.
 
@@ -68,6 +71,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from osiris.simulator import knative
 from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA, AccessPolicy, User
 from osiris.simulator.buildlogs import tail_lines
 from osiris.simulator.cluster import (
@@ -76,6 +80,7 @@ from osiris.simulator.cluster import (
     LogRequestFault,
     SimulatedCluster,
     bad_request,
+    not_found,
 )
 
 JSON = dict[str, Any]
@@ -189,6 +194,7 @@ _GROUP_RESOURCES: dict[str, list[JSON]] = {
     "authorization.k8s.io": [
         _resource("subjectaccessreviews", "SubjectAccessReview", ["create"], namespaced=False),
     ],
+    knative.GROUP: knative.RESOURCES,
 }
 _CORE_RESOURCES = [
     _resource(
@@ -443,6 +449,7 @@ class SimulatedApiServer:
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.cluster = cluster
+        self.knative = knative.KnativeServices()
         self.tokens: dict[str, User] | None = (
             None
             if tokens is None
@@ -622,6 +629,7 @@ class _Handler(BaseHTTPRequestHandler):
             ),
             (r"/apis/authentication.k8s.io/v1/tokenreviews", "POST", "token_review"),
             (r"/apis/authorization.k8s.io/v1/subjectaccessreviews", "POST", "access_review"),
+            *((route.format(name=_NAME), "GET", handler) for route, handler in knative.ROUTES),
         ]
     ]
 
@@ -710,7 +718,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.sim.policy.allows(self._caller, verb, resource, namespace):
             return
-        group = "" if resource == "namespaces" else BUILD_GROUP
+        group = {"namespaces": "", "services": knative.GROUP}.get(resource, BUILD_GROUP)
         plural = resource.split("/", maxsplit=1)[0]
         qualified = f"{plural}.{group}" if group else plural
         subject = f'{qualified} "{name}"' if name else qualified
@@ -942,6 +950,26 @@ class _Handler(BaseHTTPRequestHandler):
             else cluster.get_buildconfig(ns, name)
         )
         self._send_object(resource, obj)
+
+    def _h_list_knative_services(self, body: bytes, ns: str) -> None:
+        self._authorize("list", "services", ns)
+        items = self.sim.knative.list(ns)
+        self._send_json(
+            200,
+            {
+                "kind": "ServiceList",
+                "apiVersion": f"{knative.GROUP}/v1",
+                "metadata": {"resourceVersion": self.sim.cluster.resource_version},
+                "items": items,
+            },
+        )
+
+    def _h_get_knative_service(self, body: bytes, ns: str, name: str) -> None:
+        self._authorize("get", "services", ns, name)
+        service = self.sim.knative.get(ns, name)
+        if service is None:
+            raise not_found("services", name, knative.GROUP)
+        self._send_json(200, service)
 
     # ------------------------------------------------------------------ log
 

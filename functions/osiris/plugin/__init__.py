@@ -1,0 +1,1 @@
+"""The ``kubectl osiris`` / ``oc osiris`` plugin: archived builds and logs from the terminal."""

@@ -1,0 +1,51 @@
+"""``completion bash|zsh``: shell completion for ``kubectl-osiris`` (commands and flags)."""
+
+from __future__ import annotations
+
+COMMANDS = "logs get describe completion"
+GET_RESOURCES = "builds buildconfigs"
+FLAGS = (
+    "-n --namespace -A --all-namespaces --tail --buildconfig --phase --commit --limit -o "
+    "--output --server --lookup-namespace --kubeconfig --context --certificate-authority "
+    "--insecure-skip-tls-verify"
+)
+
+BASH = f"""# bash completion for kubectl-osiris; load with: source <(kubectl-osiris completion bash)
+_kubectl_osiris() {{
+    local cur prev words cword
+    cur="${{COMP_WORDS[COMP_CWORD]}}"
+    prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+    case "$prev" in
+        -o|--output) COMPREPLY=($(compgen -W "wide json yaml name" -- "$cur")); return ;;
+        --phase) COMPREPLY=($(compgen -W "New Pending Running Complete Failed Error Cancelled" -- "$cur")); return ;;
+        get) COMPREPLY=($(compgen -W "{GET_RESOURCES}" -- "$cur")); return ;;
+        completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")); return ;;
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "{FLAGS}" -- "$cur"))
+    elif ((COMP_CWORD == 1)); then
+        COMPREPLY=($(compgen -W "{COMMANDS}" -- "$cur"))
+    fi
+}}
+complete -F _kubectl_osiris kubectl-osiris
+"""
+
+ZSH = f"""#compdef kubectl-osiris
+# zsh completion for kubectl-osiris; load with: source <(kubectl-osiris completion zsh)
+_kubectl_osiris() {{
+    if (( CURRENT == 2 )); then
+        compadd -- {COMMANDS}
+    elif [[ "${{words[CURRENT-1]}}" == (-o|--output) ]]; then
+        compadd -- wide json yaml name
+    elif [[ "${{words[2]}}" == get && CURRENT == 3 ]]; then
+        compadd -- {GET_RESOURCES}
+    elif [[ "${{words[2]}}" == completion ]]; then
+        compadd -- bash zsh
+    else
+        compadd -- {FLAGS}
+    fi
+}}
+compdef _kubectl_osiris kubectl-osiris
+"""
+
+SCRIPTS = {"bash": BASH, "zsh": ZSH}

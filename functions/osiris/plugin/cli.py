@@ -18,6 +18,7 @@ from osiris.plugin.cluster import Cluster, KubeOptions
 from osiris.plugin.completion import SCRIPTS
 from osiris.plugin.errors import EXIT_OK, exit_code
 from osiris.plugin.merge import PHASES, Filters
+from osiris.plugin.search import SearchRequest, search_logs
 
 
 def _positive(text: str) -> int:
@@ -66,6 +67,17 @@ def parser() -> argparse.ArgumentParser:
     get.add_argument("--limit", type=_positive, help="at most N builds, the newest")
     get.add_argument("-o", "--output", choices=["wide", "json", "yaml", "name"])
 
+    search = sub.add_parser(
+        "search", parents=[common], help="search the archived logs of a namespace (RE2)"
+    )
+    search.add_argument("pattern", help="an RE2 pattern, matched against every line")
+    search.add_argument("-i", "--ignore-case", action="store_true")
+    search.add_argument("-c", "--count", action="store_true", help="matching lines per build")
+    search.add_argument("--buildconfig", help="only builds of this BuildConfig")
+    search.add_argument("--phase", choices=PHASES, help="only builds in this phase")
+    search.add_argument("--limit", type=_positive, help="at most N lines (default: all)")
+    search.add_argument("-o", "--output", choices=["json"])
+
     describe = sub.add_parser("describe", parents=[common], help="a build's archived metadata")
     describe.add_argument("target", metavar="build/NAME")
 
@@ -98,6 +110,19 @@ def run(args: argparse.Namespace, environment_url: str | None) -> int:
         commands.logs(session, args.target, args.tail)
     elif args.command == "describe":
         commands.describe_build(session, args.target)
+    elif args.command == "search":
+        search_logs(
+            session,
+            SearchRequest(
+                args.pattern,
+                ignore_case=args.ignore_case,
+                count=args.count,
+                buildconfig=args.buildconfig,
+                phase=args.phase,
+                limit=args.limit or None,
+            ),
+            json_output=args.output == "json",
+        )
     elif args.resource in ("builds", "build"):
         commands.get_builds(
             session,

@@ -39,7 +39,9 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from werkzeug.serving import make_server
@@ -51,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, metadata, store_index  # noqa: E402
 
 from osiris.adapters.s3 import S3Store, make_client  # noqa: E402
-from osiris.config import load_lookup_config  # noqa: E402
+from osiris.config import LookupConfig, load_lookup_config  # noqa: E402
 from osiris.core.keys import KeyLayout  # noqa: E402
 from osiris.entrypoints.lookup import build_app  # noqa: E402
 from osiris.simulator.buildlogs import LogSpec, iter_log  # noqa: E402
@@ -172,6 +174,29 @@ def report(name: str, ours: list[float], raw: list[float], calls: float) -> None
     )
 
 
+@dataclass(frozen=True)
+class BenchBucket:
+    """The lookup's environment and configuration for a bucket, its client, store, layout."""
+
+    env: dict[str, str]
+    config: LookupConfig
+    client: Any
+    store: S3Store
+    layout: KeyLayout
+
+
+def bench_bucket(bucket: str) -> BenchBucket:
+    """The benchmark's bucket (created if need be) as the lookup would read it."""
+    env = environment(bucket)
+    config = load_lookup_config(env)
+    assert config.storage.s3 is not None
+    client = make_client(config.storage.s3)
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket=bucket)
+    layout = KeyLayout(config.storage.prefix, config.cluster)
+    return BenchBucket(env, config, client, S3Store(client, bucket), layout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bucket", default="osiris-lookup-bench")
@@ -180,14 +205,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    env = environment(args.bucket)
-    config = load_lookup_config(env)
-    assert config.storage.s3 is not None
-    client = make_client(config.storage.s3)
-    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
-        client.create_bucket(Bucket=args.bucket)
-    store = S3Store(client, args.bucket)
-    layout = KeyLayout(config.storage.prefix, config.cluster)
+    bench = bench_bucket(args.bucket)
+    env, client, store, layout = bench.env, bench.client, bench.store, bench.layout
     marker = MARKER.format(builds=args.builds, namespaces=args.namespaces)
     if store.head(marker) is None:
         print(f"populating {args.builds} builds over {args.namespaces} namespaces ...")

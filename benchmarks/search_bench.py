@@ -18,7 +18,6 @@ osiris ≥ 0.8x the raw throughput. Run by hand against a real S3 (a local Ceph)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import statistics
 import sys
@@ -36,11 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from lookup_bench import environment, store_log  # noqa: E402
+from lookup_bench import bench_bucket, store_log  # noqa: E402
 from tests.lookup.archive_data import BASE_TIME, StoredBuild  # noqa: E402
 
-from osiris.adapters.s3 import S3Store, make_client  # noqa: E402
-from osiris.config import load_lookup_config  # noqa: E402
+from osiris.adapters.s3 import S3Store  # noqa: E402
 from osiris.core.keys import KeyLayout  # noqa: E402
 from osiris.entrypoints.lookup import build_app  # noqa: E402
 from osiris.lookup.search import SEARCH_WORKERS  # noqa: E402
@@ -128,14 +126,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    env = environment(args.bucket)
-    config = load_lookup_config(env)
-    assert config.storage.s3 is not None
-    client = make_client(config.storage.s3)
-    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
-        client.create_bucket(Bucket=args.bucket)
-    store = S3Store(client, args.bucket)
-    layout = KeyLayout(config.storage.prefix, config.cluster)
+    bench = bench_bucket(args.bucket)
+    env, config, store, layout = bench.env, bench.config, bench.store, bench.layout
     chosen = builds(args.total_mib * MiB, args.log_mib * MiB)
     marker = f"bench/search-{args.total_mib}-{args.log_mib}"
     if store.head(marker) is None:

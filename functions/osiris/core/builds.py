@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from osiris.core import keys
-from osiris.core.keys import TERMINAL_PHASES, BuildRef, IndexEntry
+from osiris.core.keys import TERMINAL_PHASES, TIME_CEILING, BuildRef, IndexEntry
 from osiris.errors import InvalidEventError, InvalidNameError
 
 BUILD_CONFIG_ANNOTATION = "openshift.io/build-config.name"
@@ -19,6 +19,8 @@ BUILD_NUMBER_ANNOTATION = "openshift.io/build.number"
 BUILD_CONFIG_LABEL = "openshift.io/build-config.name"
 LEGACY_BUILD_CONFIG_LABEL = "buildconfig"
 NANOSECONDS = 1_000_000_000
+# The annotation is an int64 in OpenShift; anything longer is not a build number.
+MAX_NUMBER_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -206,11 +208,23 @@ def _time(parent: dict[str, Any], key: str, *, required: bool = False) -> dateti
         raise InvalidEventError(f"Build field {key!r} is not an RFC 3339 time") from None
     if parsed.tzinfo is None:
         raise InvalidEventError(f"Build field {key!r} has no time zone")
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)  # year 1 east of UTC, year 9999 west of it overflow
+    except OverflowError:
+        moment = None
+    # Every time goes into an index key, which holds 1970 to 2286: a time outside that is
+    # refused here, before the log is uploaded, not when the index is written after it.
+    if moment is None or not 0 <= moment.timestamp() <= TIME_CEILING:
+        raise InvalidEventError(f"Build field {key!r} is outside 1970-2286")
+    return moment
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    # str.isdigit() is true for digits of every script and for superscripts, which int()
+    # refuses or reads as other numbers: only ASCII digits are a build number.
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value) if len(value) <= MAX_NUMBER_DIGITS else None
 
 
 def _epoch(moment: datetime) -> int:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from osiris.adapters.localdisk import LocalStore
 from osiris.adapters.store import ListPage
 from osiris.archive.service import Archiver, Outcome, StreamSettings
-from osiris.core.events import BuildEvent
+from osiris.core.events import RunEvent
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import NotFoundError
 from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
@@ -74,7 +74,7 @@ def cluster() -> SimulatedCluster:
 class SlowArchiver(Archiver):
     """Each build takes a while, so which builds are in flight at a moment is known."""
 
-    def handle(self, event: BuildEvent) -> Outcome:
+    def handle(self, event: RunEvent) -> Outcome:
         time.sleep(0.2)
         return super().handle(event)
 

@@ -60,7 +60,7 @@ def parse_document(layout: KeyLayout, ref: BuildRef, body: bytes) -> StoredBuild
             phase=str(document.get("phase")),
             uid=ref.uid,
             number=_optional_int(document, "number"),
-            buildconfig=document.get("buildConfig") or None,
+            group=document.get("buildConfig") or None,
             started=_epoch(document, "started"),
             completed=_epoch(document, "completed"),
             log_bytes=raw if archived else None,

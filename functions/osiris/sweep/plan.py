@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from osiris.core.builds import BuildFacts, parse_build
 from osiris.core.keys import METADATA_OBJECT, KeyLayout
 from osiris.errors import InvalidEventError
+from osiris.kinds.build import BuildFacts, parse_build
 
 
 @dataclass(frozen=True)

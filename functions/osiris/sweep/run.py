@@ -20,10 +20,11 @@ from typing import Any
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision
 from osiris.contract import SWEEP_TARGET
-from osiris.core.builds import rfc3339
-from osiris.core.events import BuildEvent, Mode
+from osiris.core.events import Mode, RunEvent
 from osiris.core.keys import KeyLayout, namespace_name
 from osiris.errors import NotFoundError, OsirisError
+from osiris.kinds.build import BUILD
+from osiris.kinds.fields import rfc3339
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.cluster import BuildLister
 from osiris.sweep.plan import Candidate, finished_candidates, rotation, select
@@ -220,14 +221,15 @@ class Sweeper:
         if deadline is not None and self._clock() > deadline:
             return None  # over the time budget: the next run picks it up
         ref = candidate.facts.ref
-        event = BuildEvent(
+        event = RunEvent(
             id=event_id,
             type=event_type,
             action="sweep",
             mode=Mode.RESOURCE,
             namespace=ref.namespace,
             name=ref.name,
-            build=candidate.build,
+            kind=BUILD,
+            obj=candidate.build,
         )
         # handle(): HEAD build.json again first, an event may have archived it meanwhile.
         return self._archiver.handle(event).decision

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from osiris.adapters.factory import build_store
 from osiris.adapters.kube import KubeApi
-from osiris.adapters.openshift import OpenShiftBuilds
+from osiris.adapters.runs import ClusterRuns
 from osiris.archive.service import Archiver, StreamSettings
 from osiris.config import SweepConfig
 from osiris.core.keys import KeyLayout
@@ -19,7 +19,7 @@ def build_sweeper(config: SweepConfig) -> Sweeper:
     layout = KeyLayout(archive.storage.prefix, archive.cluster)
     archiver = Archiver(
         store=store,
-        builds=OpenShiftBuilds(api),
+        runs=ClusterRuns(api),
         layout=layout,
         settings=StreamSettings(
             part_size=archive.part_size,

@@ -1,0 +1,80 @@
+"""Reading fields of a Kubernetes object as JSON, for every kind's parser. Pure.
+
+The objects come from events and the cluster API, so any field may be missing or of the
+wrong type; each reader says which field was wrong (``InvalidEventError``: permanent,
+the event is not retried) and never echoes a value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from osiris.errors import InvalidEventError
+
+
+def mapping(parent: dict[str, Any], key: str, kind: str) -> dict[str, Any]:
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidEventError(f"{kind} field {key!r} is not an object")
+    return value
+
+
+def items(parent: dict[str, Any], key: str, kind: str) -> list[dict[str, Any]]:
+    """A list of objects; entries that are not objects are skipped."""
+    value = parent.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidEventError(f"{kind} field {key!r} is not a list")
+    return [item for item in value if isinstance(item, dict)]
+
+
+def strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
+
+
+def text(parent: dict[str, Any], key: str, kind: str, *, required: bool = False) -> str | None:
+    value = parent.get(key)
+    if value is None or value == "":
+        if required:
+            raise InvalidEventError(f"the {kind} has no {key!r}")
+        return None
+    if not isinstance(value, str):
+        raise InvalidEventError(f"{kind} field {key!r} is not a string")
+    return value
+
+
+def time(parent: dict[str, Any], key: str, kind: str, *, required: bool = False) -> datetime | None:
+    value = text(parent, key, kind, required=required)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidEventError(f"{kind} field {key!r} is not an RFC 3339 time") from None
+    if parsed.tzinfo is None:
+        raise InvalidEventError(f"{kind} field {key!r} has no time zone")
+    return parsed.astimezone(UTC)
+
+
+def integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def rfc3339(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_sha(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdefABCDEF" for c in value)

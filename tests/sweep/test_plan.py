@@ -20,6 +20,8 @@ from osiris.archive.service import Archiver, Outcome, StreamSettings
 from osiris.core.events import RunEvent
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import NotFoundError
+from osiris.kinds.base import Kind
+from osiris.kinds.build import BUILD
 from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.plan import finished_candidates, resolve_page, rotation, select
@@ -42,12 +44,15 @@ class InProcessLister:
             if namespace["metadata"]["labels"].get(key) == value:
                 yield namespace["metadata"]["name"]
 
-    def builds(self, namespace: str) -> Iterator[dict[str, Any]]:
+    def serves(self, kind: Kind) -> bool:
+        return hasattr(self.cluster, f"list_{kind.keys.resource}")
+
+    def runs(self, kind: Kind, namespace: str) -> Iterator[dict[str, Any]]:
         try:
             self.cluster.get_namespace(namespace)
         except ClusterError as exc:
             raise NotFoundError(exc.message) from None
-        yield from self.cluster.list_builds(namespace)
+        yield from getattr(self.cluster, f"list_{kind.keys.resource}")(namespace)
 
 
 class CountingStore(LocalStore):
@@ -106,7 +111,9 @@ def test_only_finished_builds_are_candidates_and_bad_objects_are_rejected(
     cluster.start_build("shop", "web", run=False)  # New: not finished
     broken = copy.deepcopy(done)
     broken["metadata"]["name"] = "Not_A_Name"
-    candidates, rejected = finished_candidates(LAYOUT, [*cluster.list_builds("shop"), broken])
+    candidates, rejected = finished_candidates(
+        LAYOUT, BUILD, [*cluster.list_builds("shop"), broken]
+    )
     assert [c.facts.ref.name for c in candidates] == [done["metadata"]["name"]]
     assert candidates[0].marker == LAYOUT.metadata_key(
         BuildRef("shop", done["metadata"]["name"], done["metadata"]["uid"])
@@ -117,7 +124,7 @@ def test_only_finished_builds_are_candidates_and_bad_objects_are_rejected(
 def _candidates(cluster: SimulatedCluster, count: int) -> list[Any]:
     for number in range(count):
         cluster.start_build("shop", "api" if number % 2 else "web", log_size=50)
-    candidates, _ = finished_candidates(LAYOUT, cluster.list_builds("shop"))
+    candidates, _ = finished_candidates(LAYOUT, BUILD, cluster.list_builds("shop"))
     return candidates
 
 

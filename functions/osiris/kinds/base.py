@@ -53,6 +53,11 @@ class RunFacts(Protocol):
     @property
     def git_ref(self) -> str | None: ...
 
+    @property
+    def finished_at(self) -> datetime:
+        """When it finished (else started, else was created): the sweep archives the oldest
+        first, as they are pruned first."""
+
     def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry: ...
 
     def log_parts(self) -> tuple[LogPart, ...]: ...

@@ -72,6 +72,10 @@ class BuildFacts:
         ref = self.git.ref if self.git else None
         return _valid_ref(ref)
 
+    @property
+    def finished_at(self) -> datetime:
+        return self.completed or self.started or self.created
+
     def log_parts(self) -> tuple[LogPart, ...]:
         return (LogPart(None, object_path(self.ref.namespace, self.ref.name) + "/log"),)
 

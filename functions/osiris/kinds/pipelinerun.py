@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from osiris.core.keys import BuildRef, IndexEntry, KindKeys
@@ -53,6 +54,10 @@ class PipelineRunFacts:
     @property
     def git_ref(self) -> str | None:
         return self.common.git_ref
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.common.finished_at
 
     def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
         common = self.common

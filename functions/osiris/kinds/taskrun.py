@@ -72,6 +72,10 @@ class TaskRunFacts:
     def git_ref(self) -> str | None:
         return self.common.git_ref
 
+    @property
+    def finished_at(self) -> datetime:
+        return self.common.finished_at
+
     def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
         common = self.common
         return IndexEntry(

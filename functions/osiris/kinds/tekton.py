@@ -72,6 +72,10 @@ class RunCommon:
     def finished(self) -> bool:
         return self.phase in PHASES
 
+    @property
+    def finished_at(self) -> datetime:
+        return self.completed or self.started or self.created
+
     def value(self, names: tuple[str, ...]) -> str | None:
         """The first string result, else param, of one of ``names``."""
         for pairs in (self.results, self.params):

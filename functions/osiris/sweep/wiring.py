@@ -8,7 +8,7 @@ from osiris.adapters.runs import ClusterRuns
 from osiris.archive.service import Archiver, StreamSettings
 from osiris.config import SweepConfig
 from osiris.core.keys import KeyLayout
-from osiris.sweep.cluster import ClusterBuildLister
+from osiris.sweep.cluster import ClusterRunLister
 from osiris.sweep.run import Sweeper
 
 
@@ -29,4 +29,4 @@ def build_sweeper(config: SweepConfig) -> Sweeper:
         ),
         rules=archive.rules,
     )
-    return Sweeper(ClusterBuildLister(api), store, archiver, layout, concurrency=config.concurrency)
+    return Sweeper(ClusterRunLister(api), store, archiver, layout, concurrency=config.concurrency)

@@ -13,6 +13,8 @@ from osiris.kinds.pipelinerun import PIPELINERUN
 from osiris.kinds.taskrun import TASKRUN
 
 KINDS: tuple[Kind, ...] = (BUILD, TASKRUN, PIPELINERUN)
+# Every phase any kind files a run under, in a stable order.
+ALL_PHASES: tuple[str, ...] = tuple(dict.fromkeys(p for kind in KINDS for p in kind.keys.phases))
 _BY_OBJECT = {(kind.api_version, kind.kind): kind for kind in KINDS}
 _BY_RESOURCE = {kind.keys.resource: kind for kind in KINDS}
 

@@ -125,3 +125,6 @@ class Kind(Protocol):
 
     def log_sections(self, document: dict[str, Any]) -> list[tuple[str | None, Any]]:
         """A stored document's log sections (``log`` of the document's shape), by step."""
+
+    def children(self, document: dict[str, Any]) -> list[tuple[str, str]]:
+        """The runs (resource, name) that belong to this one and expire with it."""

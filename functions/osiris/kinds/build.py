@@ -288,5 +288,8 @@ class BuildKind:
     def log_sections(self, document: dict[str, Any]) -> list[tuple[str | None, Any]]:
         return [(None, document.get("log"))]
 
+    def children(self, document: dict[str, Any]) -> list[tuple[str, str]]:
+        return []
+
 
 BUILD = BuildKind()

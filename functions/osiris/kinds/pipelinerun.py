@@ -154,5 +154,17 @@ class PipelineRunKind:
     def log_sections(self, document: dict[str, Any]) -> list[tuple[str | None, Any]]:
         return []
 
+    def children(self, document: dict[str, Any]) -> list[tuple[str, str]]:
+        runs = document.get("taskRuns")
+        if not isinstance(runs, list):
+            return []
+        return [
+            ("taskruns", run["name"])
+            for run in runs
+            if isinstance(run, dict)
+            and isinstance(run.get("name"), str)
+            and run.get("kind", "TaskRun") == "TaskRun"
+        ]
+
 
 PIPELINERUN = PipelineRunKind()

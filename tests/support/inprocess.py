@@ -15,6 +15,8 @@ from osiris.kinds.base import LogPart
 from osiris.simulator.cluster import ClusterError, SimulatedCluster
 
 _BUILD = re.compile(r"/apis/build\.openshift\.io/v1/namespaces/([^/]+)/builds/([^/]+)")
+_TEKTON = re.compile(r"/apis/tekton\.dev/v1/namespaces/([^/]+)/(taskruns|pipelineruns)/([^/]+)")
+_POD_LOG = re.compile(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log")
 
 
 class InProcessLog:
@@ -42,15 +44,33 @@ class InProcessBuilds:
         self.opened: list[InProcessLog] = []
 
     def get_object(self, path: str) -> dict[str, Any]:
-        namespace, name = _build_path(path)
         try:
-            return self.cluster.get_build(namespace, name)
+            tekton = _TEKTON.fullmatch(path)
+            if tekton is not None:
+                namespace, resource, name = tekton.groups()
+                runs = self.cluster.tekton
+                get = runs.get_taskrun if resource == "taskruns" else runs.get_pipelinerun
+                return get(namespace, name)
+            return self.cluster.get_build(*_build_path(path))
         except ClusterError as exc:
             raise NotFoundError(exc.message) from None
 
     def open_log(self, part: LogPart) -> InProcessLog:
-        namespace, name = _build_path(part.path.removesuffix("/log"))
-        return self.open_build_log(namespace, name)
+        if part.unavailable is not None:
+            raise LogUnavailableError(part.unavailable, reason="NoPod")
+        pod_log = _POD_LOG.fullmatch(part.path)
+        if pod_log is None:
+            namespace, name = _build_path(part.path.removesuffix("/log"))
+            return self.open_build_log(namespace, name)
+        try:
+            source = self.cluster.tekton.open_pod_log(
+                *pod_log.groups(), dict(part.query).get("container")
+            )
+        except ClusterError as exc:
+            raise LogUnavailableError(exc.message, reason=exc.reason) from None
+        log = InProcessLog(source.chunks(), source.fault.cut_after)
+        self.opened.append(log)
+        return log
 
     def open_build_log(self, namespace: str, name: str) -> InProcessLog:
         try:

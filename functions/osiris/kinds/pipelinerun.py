@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from osiris.core.keys import BuildRef, IndexEntry, KindKeys
+from osiris.core.keys import KindKeys
 from osiris.kinds import fields, tekton
 from osiris.kinds.base import Archiving, IndexFields, LogPart, LogResult
 
@@ -28,50 +27,15 @@ class Child:
 
 
 @dataclass(frozen=True)
-class PipelineRunFacts:
-    common: tekton.RunCommon
+class PipelineRunFacts(tekton.TektonFacts):
     pipeline: str | None
     service_account: str | None
     children: tuple[Child, ...]
     skipped: tuple[tuple[str, str | None], ...]  # (pipeline task, reason)
 
     @property
-    def ref(self) -> BuildRef:
-        return self.common.ref
-
-    @property
-    def phase(self) -> str:
-        return self.common.phase
-
-    @property
-    def finished(self) -> bool:
-        return self.common.finished
-
-    @property
-    def commit(self) -> str | None:
-        return self.common.commit
-
-    @property
-    def git_ref(self) -> str | None:
-        return self.common.git_ref
-
-    @property
-    def finished_at(self) -> datetime:
-        return self.common.finished_at
-
-    def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
-        common = self.common
-        return IndexEntry(
-            created=fields.epoch(common.created),
-            name=common.ref.name,
-            phase=common.phase,
-            uid=common.ref.uid,
-            group=tekton.group_name(self.pipeline),
-            started=fields.epoch(common.started) if common.started else None,
-            completed=fields.epoch(common.completed) if common.completed else None,
-            log_bytes=log_bytes,
-            finding=finding,
-        )
+    def group(self) -> str | None:
+        return self.pipeline
 
     def log_parts(self) -> tuple[LogPart, ...]:
         return ()

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from osiris.core import keys
-from osiris.core.keys import BuildRef, IndexEntry, KindKeys
+from osiris.core.keys import KindKeys
 from osiris.core.metadata import UnavailableLog, log_section
 from osiris.errors import InvalidEventError, InvalidNameError
 from osiris.kinds import fields, tekton
@@ -41,8 +41,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class TaskRunFacts:
-    common: tekton.RunCommon
+class TaskRunFacts(tekton.TektonFacts):
     task: str | None  # the Task's name (taskRef), else the pipeline task's label
     task_kind: str | None  # "Task", "ClusterTask", a resolver's kind; None: embedded
     pipeline: str | None
@@ -53,42 +52,8 @@ class TaskRunFacts:
     steps: tuple[Step, ...]
 
     @property
-    def ref(self) -> BuildRef:
-        return self.common.ref
-
-    @property
-    def phase(self) -> str:
-        return self.common.phase
-
-    @property
-    def finished(self) -> bool:
-        return self.common.finished
-
-    @property
-    def commit(self) -> str | None:
-        return self.common.commit
-
-    @property
-    def git_ref(self) -> str | None:
-        return self.common.git_ref
-
-    @property
-    def finished_at(self) -> datetime:
-        return self.common.finished_at
-
-    def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
-        common = self.common
-        return IndexEntry(
-            created=fields.epoch(common.created),
-            name=common.ref.name,
-            phase=common.phase,
-            uid=common.ref.uid,
-            group=tekton.group_name(self.task),
-            started=fields.epoch(common.started) if common.started else None,
-            completed=fields.epoch(common.completed) if common.completed else None,
-            log_bytes=log_bytes,
-            finding=finding,
-        )
+    def group(self) -> str | None:
+        return self.task
 
     def log_parts(self) -> tuple[LogPart, ...]:
         path = f"/api/v1/namespaces/{self.ref.namespace}/pods/{self.pod_name}/log"

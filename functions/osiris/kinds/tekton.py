@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from osiris.core import keys
-from osiris.core.keys import BuildRef
+from osiris.core.keys import BuildRef, IndexEntry
 from osiris.core.metadata import SCHEMA_VERSION
 from osiris.errors import InvalidEventError, InvalidNameError
 from osiris.kinds import fields
@@ -106,6 +106,55 @@ class RunCommon:
                 except InvalidNameError:
                     continue
         return None
+
+
+@dataclass(frozen=True)
+class TektonFacts:
+    """What TaskRun and PipelineRun facts answer alike; ``group`` is the kind's own."""
+
+    common: RunCommon
+
+    @property
+    def group(self) -> str | None:
+        return None
+
+    @property
+    def ref(self) -> BuildRef:
+        return self.common.ref
+
+    @property
+    def phase(self) -> str:
+        return self.common.phase
+
+    @property
+    def finished(self) -> bool:
+        return self.common.finished
+
+    @property
+    def commit(self) -> str | None:
+        return self.common.commit
+
+    @property
+    def git_ref(self) -> str | None:
+        return self.common.git_ref
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.common.finished_at
+
+    def index_entry(self, log_bytes: int | None, finding: str | None = None) -> IndexEntry:
+        common = self.common
+        return IndexEntry(
+            created=fields.epoch(common.created),
+            name=common.ref.name,
+            phase=common.phase,
+            uid=common.ref.uid,
+            group=group_name(self.group),
+            started=fields.epoch(common.started) if common.started else None,
+            completed=fields.epoch(common.completed) if common.completed else None,
+            log_bytes=log_bytes,
+            finding=finding,
+        )
 
 
 def parse_common(obj: Any, kind: str) -> tuple[RunCommon, dict[str, Any], dict[str, Any]]:

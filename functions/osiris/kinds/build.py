@@ -96,17 +96,8 @@ class BuildFacts:
 
 def parse_build(obj: Any) -> BuildFacts:
     """Validate a Build object and extract its facts; InvalidEventError if unusable."""
-    if not isinstance(obj, dict):
-        raise InvalidEventError("the Build is not a JSON object")
-    metadata = fields.mapping(obj, "metadata", KIND)
-    spec = fields.mapping(obj, "spec", KIND)
-    status = fields.mapping(obj, "status", KIND)
+    metadata, spec, status, ref = fields.object_parts(obj, KIND)
     try:
-        ref = BuildRef(
-            namespace=fields.text(metadata, "namespace", KIND, required=True) or "",
-            name=fields.text(metadata, "name", KIND, required=True) or "",
-            uid=fields.text(metadata, "uid", KIND, required=True) or "",
-        )
         buildconfig = _buildconfig(metadata, status)
     except InvalidNameError as exc:
         raise InvalidEventError(str(exc)) from None

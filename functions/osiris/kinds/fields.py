@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from osiris.errors import InvalidEventError
+from osiris.core.keys import BuildRef
+from osiris.errors import InvalidEventError, InvalidNameError
 
 
 def mapping(parent: dict[str, Any], key: str, kind: str) -> dict[str, Any]:
@@ -78,3 +79,21 @@ def rfc3339(moment: datetime | None) -> str | None:
 
 def is_sha(value: str) -> bool:
     return len(value) in (40, 64) and all(c in "0123456789abcdefABCDEF" for c in value)
+
+
+def object_parts(
+    obj: Any, kind: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], BuildRef]:
+    """An object's ``metadata``, ``spec``, ``status`` and the ref its metadata names."""
+    if not isinstance(obj, dict):
+        raise InvalidEventError(f"the {kind} is not a JSON object")
+    metadata = mapping(obj, "metadata", kind)
+    try:
+        ref = BuildRef(
+            namespace=text(metadata, "namespace", kind, required=True) or "",
+            name=text(metadata, "name", kind, required=True) or "",
+            uid=text(metadata, "uid", kind, required=True) or "",
+        )
+    except InvalidNameError as exc:
+        raise InvalidEventError(str(exc)) from None
+    return metadata, mapping(obj, "spec", kind), mapping(obj, "status", kind), ref

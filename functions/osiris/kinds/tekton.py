@@ -25,7 +25,7 @@ from typing import Any
 from osiris.core import keys
 from osiris.core.keys import BuildRef, IndexEntry
 from osiris.core.metadata import SCHEMA_VERSION
-from osiris.errors import InvalidEventError, InvalidNameError
+from osiris.errors import InvalidNameError
 from osiris.kinds import fields
 from osiris.kinds.base import Archiving
 
@@ -159,19 +159,7 @@ class TektonFacts:
 
 def parse_common(obj: Any, kind: str) -> tuple[RunCommon, dict[str, Any], dict[str, Any]]:
     """The shared parts, and the ``spec`` and ``status`` for the kind to read further."""
-    if not isinstance(obj, dict):
-        raise InvalidEventError(f"the {kind} is not a JSON object")
-    metadata = fields.mapping(obj, "metadata", kind)
-    spec = fields.mapping(obj, "spec", kind)
-    status = fields.mapping(obj, "status", kind)
-    try:
-        ref = BuildRef(
-            namespace=fields.text(metadata, "namespace", kind, required=True) or "",
-            name=fields.text(metadata, "name", kind, required=True) or "",
-            uid=fields.text(metadata, "uid", kind, required=True) or "",
-        )
-    except InvalidNameError as exc:
-        raise InvalidEventError(str(exc)) from None
+    metadata, spec, status, ref = fields.object_parts(obj, kind)
     phase, reason, message = _condition(status, kind)
     common = RunCommon(
         ref=ref,

@@ -16,62 +16,20 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from osiris.simulator.cluster import LogRequestFault
+from osiris.simulator.discovery import READ_WRITE, resource
 from osiris.simulator.tekton import API_VERSION, GROUP
 
 JSON = dict[str, Any]
+_RUN_KINDS = (("pipelineruns", "PipelineRun", "pr"), ("taskruns", "TaskRun", "tr"))
 RESOURCES: list[JSON] = [
-    {
-        "name": plural,
-        "singularName": plural[:-1],
-        "namespaced": True,
-        "kind": kind,
-        "verbs": [
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ],
-        "shortNames": [short],
-        "categories": ["tekton", "tekton-pipelines"],
-    }
-    for plural, kind, short in (
-        ("pipelineruns", "PipelineRun", "pr"),
-        ("taskruns", "TaskRun", "tr"),
-    )
+    resource(plural, kind, READ_WRITE, short=[short], categories=["tekton", "tekton-pipelines"])
+    for plural, kind, short in _RUN_KINDS
 ] + [
-    {
-        "name": f"{plural}/status",
-        "singularName": "",
-        "namespaced": True,
-        "kind": kind,
-        "verbs": ["get", "patch", "update"],
-    }
-    for plural, kind in (("pipelineruns", "PipelineRun"), ("taskruns", "TaskRun"))
+    resource(f"{plural}/status", kind, ["get", "patch", "update"]) for plural, kind, _ in _RUN_KINDS
 ]
 CORE_RESOURCES: list[JSON] = [
-    {
-        "name": "pods",
-        "singularName": "pod",
-        "namespaced": True,
-        "kind": "Pod",
-        "verbs": [
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ],
-        "shortNames": ["po"],
-        "categories": ["all"],
-    },
-    {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
+    resource("pods", "Pod", READ_WRITE, short=["po"], categories=["all"]),
+    resource("pods/log", "Pod", ["get"]),
 ]
 _RUNS = "taskruns|pipelineruns"
 ROUTES = [

@@ -3,7 +3,7 @@
 Usage::
 
     from osiris.simulator.apiserver import SimulatedApiServer
-    from osiris.simulator import api_tekton, knative
+    from osiris.simulator import api_tekton, discovery, knative
 from osiris.simulator.auth import AccessPolicy, User
 
     with SimulatedApiServer(cluster, tokens={"t0k3n": User("alice")},
@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from osiris.simulator import api_tekton, knative
+from osiris.simulator import api_tekton, discovery, knative
 from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA, AccessPolicy, User
 from osiris.simulator.buildlogs import tail_lines
 from osiris.simulator.cluster import (
@@ -156,30 +156,8 @@ class RequestRecord:
 # --------------------------------------------------------------------------- discovery
 
 
-def _resource(
-    name: str,
-    kind: str,
-    verbs: list[str],
-    *,
-    namespaced: bool = True,
-    short: list[str] | None = None,
-    categories: list[str] | None = None,
-) -> JSON:
-    entry: JSON = {
-        "name": name,
-        "singularName": "" if "/" in name else kind.lower(),
-        "namespaced": namespaced,
-        "kind": kind,
-        "verbs": verbs,
-    }
-    if short:
-        entry["shortNames"] = short
-    if categories:
-        entry["categories"] = categories
-    return entry
-
-
-_RW = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_resource = discovery.resource
+_RW = discovery.READ_WRITE
 _GROUP_RESOURCES: dict[str, list[JSON]] = {
     BUILD_GROUP: [
         _resource("buildconfigs", "BuildConfig", _RW, short=["bc"], categories=["all"]),

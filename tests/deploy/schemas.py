@@ -33,6 +33,8 @@ CRD_KINDS: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("sources.knative.dev/v1", "PingSource"): [("knative-eventing/pingsource.yaml", "v1")],
     ("eventing.knative.dev/v1", "Broker"): [("knative-eventing/broker.yaml", "v1")],
     ("eventing.knative.dev/v1", "Trigger"): [("knative-eventing/trigger.yaml", "v1")],
+    ("tekton.dev/v1", "TaskRun"): [("tekton/300-taskrun.yaml", "v1")],
+    ("tekton.dev/v1", "PipelineRun"): [("tekton/300-pipelinerun.yaml", "v1")],
     ("objectbucket.io/v1alpha1", "ObjectBucketClaim"): [
         ("objectbucket/noobaa-operator/objectbucket.io_objectbucketclaims_crd.yaml", "v1alpha1"),
         ("objectbucket/rook/objectbucket.io_objectbucketclaims.yaml", "v1alpha1"),

@@ -10,13 +10,19 @@ import pytest
 
 from osiris import contract
 from osiris.config import AuthMode
+from osiris.kinds import KINDS, kind_of
+from osiris.kinds.base import Kind
 from tests.deploy import manifests
 
 EVENTING = manifests.eventing_objects()
 ARCHIVE = manifests.processed("archive.yaml").objects
 LOOKUP = manifests.processed("lookup.yaml").objects
 SWEEP = manifests.processed("sweep.yaml").objects
-SOURCE_FILES = ("apiserversource.yaml", "apiserversource-all-namespaces.yaml")
+# Each ApiServerSource: (opt-in file, all-namespaces file).
+SOURCE_FILES = {
+    "builds": ("apiserversource.yaml", "apiserversource-all-namespaces.yaml"),
+    "tekton": ("apiserversource-tekton.yaml", "apiserversource-tekton-all-namespaces.yaml"),
+}
 
 
 def _grants(rules: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
@@ -55,33 +61,74 @@ def _bindings(objects: Iterable[Mapping[str, Any]]) -> dict[str, set[tuple[str, 
     return bound
 
 
-@pytest.mark.parametrize("file_name", SOURCE_FILES)
-def test_api_server_source_watches_builds_in_resource_mode(file_name: str) -> None:
+def _source(file_name: str) -> dict[str, Any]:
     (source,) = manifests.load_documents(manifests.EVENTING / file_name)
+    return source
+
+
+def _watched(kinds: Iterable[Kind]) -> list[dict[str, str]]:
+    return [{"apiVersion": kind.api_version, "kind": kind.kind} for kind in kinds]
+
+
+@pytest.mark.parametrize("file_name", [name for pair in SOURCE_FILES.values() for name in pair])
+def test_api_server_sources_watch_their_kinds_in_resource_mode(file_name: str) -> None:
+    source = _source(file_name)
     spec = source["spec"]
-    assert spec["mode"] == "Resource"  # the archive function needs the whole Build
-    assert spec["resources"] == [
-        {"apiVersion": contract.BUILD_API_VERSION, "kind": contract.BUILD_KIND}
-    ]
-    assert spec["resources"][0]["apiVersion"].split("/")[0] == contract.BUILD_API_GROUP
+    assert spec["mode"] == "Resource"  # the archive function needs the whole object
+    (watched,) = [w for w in contract.API_SERVER_SOURCES if w.source == source["metadata"]["name"]]
+    assert spec["resources"] == _watched(watched.kinds)
+    assert all(kind_of(r["apiVersion"], r["kind"]) for r in spec["resources"])
+    # One API group per source: a kind the cluster lacks keeps only its own source unready.
+    assert len({contract.api_group(r["apiVersion"]) for r in spec["resources"]}) == 1
     assert spec["serviceAccountName"] in _service_account_names(EVENTING)
     broker = manifests.find(EVENTING, "Broker", spec["sink"]["ref"]["name"])
     assert spec["sink"]["ref"]["apiVersion"] == broker["apiVersion"]
 
 
-def test_source_variants_differ_only_in_the_namespace_selector() -> None:
-    opt_in, everywhere = (
-        manifests.load_documents(manifests.EVENTING / name)[0] for name in SOURCE_FILES
-    )
+def test_the_sources_watch_every_kind_once() -> None:
+    watched = [kind for w in contract.API_SERVER_SOURCES for kind in w.kinds]
+    assert sorted(watched, key=KINDS.index) == list(KINDS)
+    assert len(set(watched)) == len(watched)
+    assert {w.source for w in contract.API_SERVER_SOURCES} == {
+        _source(opt_in)["metadata"]["name"] for opt_in, _everywhere in SOURCE_FILES.values()
+    }
+
+
+def test_builds_source_watches_builds_and_tekton_source_the_tekton_kinds() -> None:
+    assert _source(SOURCE_FILES["builds"][0])["spec"]["resources"] == [
+        {"apiVersion": contract.BUILD_API_VERSION, "kind": contract.BUILD_KIND}
+    ]
+    tekton = [k for k in KINDS if contract.api_group(k.api_version) == "tekton.dev"]
+    assert [k.kind for k in tekton] == ["TaskRun", "PipelineRun"]
+    for file_name in SOURCE_FILES["tekton"]:
+        assert _source(file_name)["spec"]["resources"] == _watched(tekton)
+
+
+@pytest.mark.parametrize("group", sorted(SOURCE_FILES))
+def test_source_variants_differ_only_in_the_namespace_selector(group: str) -> None:
+    opt_in, everywhere = (_source(name) for name in SOURCE_FILES[group])
     label, value = manifests.OPT_IN_LABEL
     assert opt_in["spec"].pop("namespaceSelector") == {"matchLabels": {label: value}}
     assert everywhere["spec"].pop("namespaceSelector") == {}  # empty selector: all namespaces
     assert opt_in == everywhere
 
 
+def test_tekton_source_is_the_builds_source_with_other_kinds() -> None:
+    """Same account, mode, selector and sink: the access templates' bindings cover both."""
+    builds, tekton = (_source(SOURCE_FILES[group][0]) for group in ("builds", "tekton"))
+    for source in (builds, tekton):
+        source["metadata"].pop("name")
+        source["spec"].pop("resources")
+    assert builds == tekton
+
+
 def test_source_role_grants_exactly_the_source_permissions() -> None:
     role = _cluster_role(EVENTING, "osiris-build-watcher")
     assert _grants(role["rules"]) == _contract_grants(contract.SOURCE_PERMISSIONS)
+    watched = {(contract.api_group(k.api_version), k.keys.resource) for k in KINDS}
+    assert _grants(role["rules"]) == {
+        (group, resource, verb) for group, resource in watched for verb in ("get", "list", "watch")
+    }
 
 
 def test_archive_role_grants_exactly_the_archive_permissions() -> None:
@@ -89,15 +136,24 @@ def test_archive_role_grants_exactly_the_archive_permissions() -> None:
     assert _grants(role["rules"]) == _contract_grants(contract.ARCHIVE_PERMISSIONS)
 
 
+def test_archive_and_sweep_read_every_kind_and_its_logs() -> None:
+    """The contract itself: every kind of KINDS, and where each kind's logs are served."""
+    reads = {(contract.api_group(k.api_version), k.keys.resource) for k in KINDS}
+    logs = {("build.openshift.io", "builds/log"), ("", "pods/log")}
+    archive = _contract_grants(contract.ARCHIVE_PERMISSIONS)
+    sweep = _contract_grants(contract.SWEEP_PERMISSIONS)
+    assert archive == {(g, r, "get") for g, r in reads | logs}
+    assert sweep == archive | {(g, r, "list") for g, r in reads}
+
+
 @pytest.mark.parametrize("access_template", ["namespace-access.yaml", "cluster-access.yaml"])
 def test_access_templates_bind_each_role_to_the_account_that_uses_it(access_template: str) -> None:
-    (source,) = manifests.load_documents(manifests.EVENTING / "apiserversource.yaml")
+    sources = [_source(opt_in) for opt_in, _everywhere in SOURCE_FILES.values()]
+    (account,) = {source["spec"]["serviceAccountName"] for source in sources}
     archive = manifests.knative_service("archive.yaml")
     sweep = manifests.knative_service("sweep.yaml")
     expected = {
-        "osiris-build-watcher": {
-            (source["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
-        },
+        "osiris-build-watcher": {(account, manifests.OSIRIS_NAMESPACE)},
         "osiris-build-log-reader": {
             (archive["spec"]["template"]["spec"]["serviceAccountName"], manifests.OSIRIS_NAMESPACE)
         },
@@ -123,17 +179,20 @@ def test_lookup_account_is_an_auth_delegator_and_nothing_else() -> None:
     }
 
 
-def test_triggers_route_every_resource_event_type_for_builds_to_archive() -> None:
+def test_triggers_route_every_resource_event_type_of_every_kind_to_archive() -> None:
     triggers = [obj for obj in EVENTING if obj["kind"] == "Trigger"]
-    types = [trigger["spec"]["filter"]["attributes"]["type"] for trigger in triggers]
-    assert sorted(types) == sorted(contract.RESOURCE_EVENT_TYPES)
-    assert set(types) <= set(contract.ARCHIVE_EVENT_TYPES)
+    filters = [trigger["spec"]["filter"]["attributes"] for trigger in triggers]
+    expected = {
+        (kind.kind, event_type) for kind in KINDS for event_type in contract.RESOURCE_EVENT_TYPES
+    }
+    assert all(set(attributes) == {"type", "kind"} for attributes in filters)
+    assert sorted((f["kind"], f["type"]) for f in filters) == sorted(expected)
+    assert {f["type"] for f in filters} <= set(contract.ARCHIVE_EVENT_TYPES)
     archive = manifests.knative_service("archive.yaml")
     for trigger in triggers:
-        assert trigger["spec"]["filter"]["attributes"] == {
-            "type": trigger["spec"]["filter"]["attributes"]["type"],
-            "kind": contract.BUILD_KIND,
-        }
+        attributes = trigger["spec"]["filter"]["attributes"]
+        event = attributes["type"].rsplit(".", 1)[1]
+        assert trigger["metadata"]["name"] == f"osiris-archive-{attributes['kind'].lower()}-{event}"
         manifests.find(EVENTING, "Broker", trigger["spec"]["broker"])
         assert trigger["spec"]["subscriber"]["ref"] == {
             "apiVersion": archive["apiVersion"],

@@ -64,3 +64,38 @@ def test_smoke_script_is_executable_bash_that_parses() -> None:
     subprocess.run(["bash", "-n", str(SMOKE)], check=True)
     usage = subprocess.run(["bash", str(SMOKE)], capture_output=True, text=True, check=False)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def _source_names() -> set[str]:
+    return {
+        obj["metadata"]["name"]
+        for obj in manifests.eventing_objects()
+        if obj["kind"] == "ApiServerSource"
+    }
+
+
+def test_the_guide_checks_the_tekton_api_before_applying_its_source() -> None:
+    commands = _shell_commands()
+    check = commands.index(["oc", "api-resources", "--api-group=tekton.dev"])
+    applies = [i for i, words in enumerate(commands) if words[:2] == ["oc", "apply"]]
+    tekton = [
+        i
+        for i in applies
+        if any("apiserversource-tekton" in path for path in _file_arguments(commands[i]))
+    ]
+    assert tekton and min(tekton) > check
+
+
+def test_the_guide_verifies_and_uninstalls_every_source() -> None:
+    commands = _shell_commands()
+    described = {
+        words[4] for words in commands if words[:4] == ["kn", "source", "apiserver", "describe"]
+    }
+    deleted = {
+        manifests.load_documents(manifests.REPO / path)[0]["metadata"]["name"]
+        for words in commands
+        if words[:2] == ["oc", "delete"]
+        for path in _file_arguments(words)
+        if path.startswith("eventing/apiserversource")
+    }
+    assert described == deleted == _source_names()

@@ -20,6 +20,8 @@ def test_the_expected_manifests_exist() -> None:
     assert names == {
         "eventing/apiserversource.yaml",
         "eventing/apiserversource-all-namespaces.yaml",
+        "eventing/apiserversource-tekton.yaml",
+        "eventing/apiserversource-tekton-all-namespaces.yaml",
         "eventing/broker.yaml",
         "eventing/pingsource.yaml",
         "eventing/source-rbac.yaml",
@@ -133,7 +135,8 @@ def test_number_of_validated_objects(capsys: pytest.CaptureFixture[str]) -> None
             f"\nvalidated {len(eventing)} eventing objects, {len(TEMPLATES)} templates, "
             f"{len(processed)} processed template objects, and func.yaml"
         )
-    assert len(eventing) == 10
+    # Broker, dead-letter Service, PingSource, 4 ApiServerSources, 2 RBAC, 3 x 3 Triggers.
+    assert len(eventing) == 18
     assert len(processed) == 30
 
 

@@ -277,12 +277,20 @@ def _mangle_body(draw: st.DrawFn, body: bytes) -> tuple[str, bytes]:
         return how, body[:at] + bad + body[at:]
     if how == "huge":
         # A Build with a 2 MB annotation: far larger than any real one, still JSON.
-        document = json.loads(body)
         padding = "p" * draw(st.sampled_from([1 << 16, 2 << 20]))
-        if "data" in document and isinstance(document["data"], dict):
-            document["data"].setdefault("metadata", {})["annotations"] = {"pad": padding}
-        else:
-            document.setdefault("metadata", {})["annotations"] = {"pad": padding}
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return how, body + padding.encode()
+        # The spoiled Build (or its envelope) may be any JSON: pad what is there.
+        target = document
+        if isinstance(document, dict) and isinstance(document.get("data"), dict):
+            target = document["data"]
+        if not isinstance(target, dict):
+            return how, json.dumps([document, padding]).encode()
+        if not isinstance(target.get("metadata"), dict):
+            target["metadata"] = {}
+        target["metadata"]["annotations"] = {"pad": padding}
         return how, json.dumps(document).encode()
     if how == "deeply nested":
         depth = draw(st.sampled_from([100, 100_000]))

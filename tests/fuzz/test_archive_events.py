@@ -17,6 +17,7 @@ recording wrapper around the local-disk store; and functions-framework's own app
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from osiris.adapters.localdisk import LocalStore
 from osiris.archive.service import Archiver, StreamSettings
 from osiris.contract import FUNCTION_SOURCE
 from osiris.core import names
-from osiris.core.events import BuildEvent, IgnoredEvent, parse_event
+from osiris.core.events import IgnoredEvent, RunEvent, parse_event
 from osiris.core.keys import KeyLayout
 from osiris.dev.processes import PROJECT_ROOT
 from osiris.entrypoints.archive import ArchiveFunction
@@ -83,6 +84,11 @@ def _cluster() -> tuple[SimulatedCluster, list[JSON]]:
 
 CLUSTER_SIM, BUILDS = _cluster()
 FINISHED = BUILDS[0]
+# Tekton runs read their times with the same parser (osiris.kinds.fields.time).
+TASKRUN_RUN = CLUSTER_SIM.tekton.run_task("shop", "lint", step_log_size=500, seed=3)
+PIPELINERUN_RUN = CLUSTER_SIM.tekton.run_pipeline(
+    "shop", "shop-ci", tasks=("build",), step_log_size=500, seed=4
+)
 
 
 def attributes_of(build: JSON, action: str = "update", mode: str = "Resource") -> JSON:
@@ -128,8 +134,8 @@ def test_parse_event_classifies_every_event_or_rejects_it(sent: tuple[JSON, Any]
     except InvalidEventError as exc:
         assert exc.message and len(exc.message) < 300
         return
-    assert isinstance(parsed, BuildEvent | IgnoredEvent)
-    if isinstance(parsed, BuildEvent):
+    assert isinstance(parsed, RunEvent | IgnoredEvent)
+    if isinstance(parsed, RunEvent):
         # Only validated names get as far as a key.
         assert names.is_label(parsed.namespace) and names.is_subdomain(parsed.name)
 
@@ -295,6 +301,57 @@ def test_times_the_key_layout_cannot_hold_are_400_before_any_write(
     store.clear()
     with pytest.raises(BadRequest, match="outside 1970-2286"):
         function(attributes_of(FINISHED), spoil(FINISHED, path, value))
+    assert store.writes() == [] and published(root) == set()
+
+
+def _with_step_time(run: JSON, key: str, value: str) -> JSON:
+    spoiled = copy.deepcopy(run)
+    spoiled["status"]["steps"][0]["terminated"][key] = value
+    return spoiled
+
+
+@pytest.mark.parametrize(
+    ("run", "spoiled"),
+    [
+        pytest.param(
+            TASKRUN_RUN,
+            spoil(TASKRUN_RUN, ("metadata", "creationTimestamp"), "0001-01-01T00:00:00+01:00"),
+            id="taskrun-created-overflow",
+        ),
+        pytest.param(
+            TASKRUN_RUN,
+            spoil(TASKRUN_RUN, ("status", "startTime"), "1969-12-31T23:59:59Z"),
+            id="taskrun-started-1969",
+        ),
+        pytest.param(
+            TASKRUN_RUN,
+            spoil(TASKRUN_RUN, ("status", "completionTime"), "2300-01-01T00:00:00Z"),
+            id="taskrun-completed-2300",
+        ),
+        pytest.param(
+            TASKRUN_RUN,
+            _with_step_time(TASKRUN_RUN, "finishedAt", "9999-12-31T23:59:59-01:00"),
+            id="taskrun-step-finished-overflow",
+        ),
+        pytest.param(
+            PIPELINERUN_RUN,
+            spoil(PIPELINERUN_RUN, ("status", "completionTime"), "2300-01-01T00:00:00Z"),
+            id="pipelinerun-completed-2300",
+        ),
+    ],
+)
+def test_tekton_times_the_key_layout_cannot_hold_are_400_before_any_write(
+    function_under_test: tuple[ArchiveFunction, RecordingStore, Path], run: JSON, spoiled: JSON
+) -> None:
+    function, store, root = function_under_test
+    shutil.rmtree(root / PREFIX, ignore_errors=True)
+    store.clear()
+    function(attributes_of(run), copy.deepcopy(run))  # the run as it is archives
+    assert store.writes()
+    shutil.rmtree(root / PREFIX, ignore_errors=True)
+    store.clear()
+    with pytest.raises(BadRequest, match="outside 1970-2286"):
+        function(attributes_of(run), spoiled)
     assert store.writes() == [] and published(root) == set()
 
 

@@ -57,7 +57,7 @@ class StoredBuild:
             phase=self.phase,
             uid=self.uid,
             number=self.number,
-            buildconfig=self.buildconfig,
+            group=self.buildconfig,
             started=self.started,
             completed=self.completed,
             log_bytes=None if self.log is None else len(self.log),

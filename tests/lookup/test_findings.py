@@ -93,7 +93,7 @@ def test_findings_are_archived_listed_and_filtered(
     report = verify(
         local_store, layout, VerifyOptions(grace=timedelta(0)), START.replace(year=2030)
     )
-    assert report.findings == [] and report.builds == len(archived)
+    assert report.findings == [] and report.runs == len(archived)
 
 
 @pytest.mark.parametrize("value", ["Bad_Rule", "a/b", "x" * 64, ""])

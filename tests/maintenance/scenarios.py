@@ -59,7 +59,7 @@ def verify_finds_and_repairs(store: MaintainedStore) -> None:
 
     clean = verify(store, LAYOUT, VerifyOptions(grace=timedelta(0), check_content=True), later())
     assert clean.findings == [] and clean.consistent
-    assert clean.builds == 6
+    assert clean.runs == 6
 
     # 1. a crash before the commit marker: log and entries, no build.json
     uncommitted_entries = [k for k in keys_of(store, LAYOUT, uncommitted.ref.uid) if "/index/" in k]

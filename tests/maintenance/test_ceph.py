@@ -114,7 +114,7 @@ def test_verify_command_reports_and_repairs_an_incomplete_upload(
     assert [(f["kind"], f["key"], f["repaired"]) for f in report["findings"]] == [
         (Kind.INCOMPLETE_UPLOAD.value, key, False)
     ]
-    assert report["builds"] == 1 and report["uploads"] == 1
+    assert report["runs"] == 1 and report["uploads"] == 1
 
     assert run_cli(monkeypatch, env, "verify", "--repair", "--grace-minutes", "0") == 0
     assert "(repaired)" in capsys.readouterr().out
@@ -151,13 +151,15 @@ def test_retention_apply_keeps_the_rules_of_others(
         f"osiris {ci_root} expire",
         f"osiris {ci_root} expire Complete",
         f"osiris {ci_root} expire Cancelled",
+        f"osiris {ci_root} expire Succeeded",  # a Tekton run's success
         f"osiris {ci_root} abort incomplete uploads",
         f"osiris {other_root} expire",
         f"osiris {other_root} abort incomplete uploads",
     }
-    # Failed and Error builds fall to the prefix rule with the longest retention.
+    # Failed, Error and TimedOut runs fall to the prefix rule with the longest retention.
     assert rules[f"osiris {ci_root} expire"]["Expiration"] == {"Days": 60}
     assert rules[f"osiris {ci_root} expire Complete"]["Expiration"] == {"Days": 14}
+    assert rules[f"osiris {ci_root} expire Succeeded"]["Expiration"] == {"Days": 14}
     assert rules[f"osiris {other_root} expire"]["Expiration"] == {"Days": 7}
     assert rules[f"osiris {ci_root} abort incomplete uploads"][
         "AbortIncompleteMultipartUpload"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +18,12 @@ from hypothesis import strategies as st
 from osiris.adapters.localdisk import LocalStore
 from osiris.adapters.store import ListPage
 from osiris.archive.service import Archiver, Outcome, StreamSettings
-from osiris.core.events import BuildEvent
+from osiris.core.events import RunEvent
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import NotFoundError
+from osiris.kinds.base import Kind
+from osiris.kinds.build import BUILD
+from osiris.kinds.taskrun import TASKRUN
 from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.plan import finished_candidates, resolve_page, rotation, select
@@ -42,12 +46,20 @@ class InProcessLister:
             if namespace["metadata"]["labels"].get(key) == value:
                 yield namespace["metadata"]["name"]
 
-    def builds(self, namespace: str) -> Iterator[dict[str, Any]]:
+    def serves(self, kind: Kind) -> bool:
+        return True
+
+    def runs(self, kind: Kind, namespace: str) -> Iterator[dict[str, Any]]:
         try:
             self.cluster.get_namespace(namespace)
         except ClusterError as exc:
             raise NotFoundError(exc.message) from None
-        yield from self.cluster.list_builds(namespace)
+        lists = {
+            "builds": self.cluster.list_builds,
+            "taskruns": self.cluster.tekton.list_taskruns,
+            "pipelineruns": self.cluster.tekton.list_pipelineruns,
+        }
+        yield from lists[kind.keys.resource](namespace)
 
 
 class CountingStore(LocalStore):
@@ -74,7 +86,7 @@ def cluster() -> SimulatedCluster:
 class SlowArchiver(Archiver):
     """Each build takes a while, so which builds are in flight at a moment is known."""
 
-    def handle(self, event: BuildEvent) -> Outcome:
+    def handle(self, event: RunEvent) -> Outcome:
         time.sleep(0.2)
         return super().handle(event)
 
@@ -106,7 +118,9 @@ def test_only_finished_builds_are_candidates_and_bad_objects_are_rejected(
     cluster.start_build("shop", "web", run=False)  # New: not finished
     broken = copy.deepcopy(done)
     broken["metadata"]["name"] = "Not_A_Name"
-    candidates, rejected = finished_candidates(LAYOUT, [*cluster.list_builds("shop"), broken])
+    candidates, rejected = finished_candidates(
+        LAYOUT, BUILD, [*cluster.list_builds("shop"), broken]
+    )
     assert [c.facts.ref.name for c in candidates] == [done["metadata"]["name"]]
     assert candidates[0].marker == LAYOUT.metadata_key(
         BuildRef("shop", done["metadata"]["name"], done["metadata"]["uid"])
@@ -117,7 +131,7 @@ def test_only_finished_builds_are_candidates_and_bad_objects_are_rejected(
 def _candidates(cluster: SimulatedCluster, count: int) -> list[Any]:
     for number in range(count):
         cluster.start_build("shop", "api" if number % 2 else "web", log_size=50)
-    candidates, _ = finished_candidates(LAYOUT, cluster.list_builds("shop"))
+    candidates, _ = finished_candidates(LAYOUT, BUILD, cluster.list_builds("shop"))
     return candidates
 
 
@@ -318,3 +332,34 @@ def test_a_namespace_that_cannot_be_listed_does_not_stop_the_others(
     assert summary.archived == 1
     assert list(summary.namespace_failures) == ["missing"]
     assert summary.retry is False  # a namespace that does not exist will not appear by retrying
+
+
+def test_missed_tekton_runs_are_found_and_archived_with_every_step(
+    cluster: SimulatedCluster, tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path)
+    cluster.start_build("shop", "api", log_size=100)
+    run = cluster.tekton.run_pipeline(
+        "shop", "shop-ci", tasks=("clone", "build"), step_log_size=3000
+    )
+    sweeper = sweeper_for(cluster, store)
+    plan = sweeper.plan(Scope(namespaces=("shop",)), 10)
+    assert sorted(c.label for c in plan.chosen) == sorted(
+        [
+            "builds/shop/api-1",
+            f"pipelineruns/shop/{run['metadata']['name']}",
+            f"taskruns/shop/{run['metadata']['name']}-clone",
+            f"taskruns/shop/{run['metadata']['name']}-build",
+        ]
+    )
+    summary = sweeper.run(plan, event_id="t", event_type="test")
+    assert summary.archived == 4 and summary.failed == 0
+    taskruns = LAYOUT.for_kind(TASKRUN.keys)
+    build_task = cluster.tekton.get_taskrun("shop", f"{run['metadata']['name']}-build")
+    ref = TASKRUN.parse(build_task).ref
+    for step in ("build", "push"):
+        stored = gzip.decompress(store.get(taskruns.log_key(ref, step)))
+        assert stored == cluster.tekton.step_log("shop", ref.name, step)
+    # The next run finds everything archived: one listing per kind, nothing to do.
+    again = sweeper.plan(Scope(namespaces=("shop",)), 10)
+    assert again.chosen == [] and again.summary.already_present == 4

@@ -36,10 +36,10 @@ class ScriptedLogs(InProcessBuilds):
         super().__init__(cluster)
         self.scripted: dict[str, bytes] = {}
 
-    def open_log(self, namespace: str, name: str) -> InProcessLog:
+    def open_build_log(self, namespace: str, name: str) -> InProcessLog:
         text = self.scripted.get(name)
         if text is None:
-            return super().open_log(namespace, name)
+            return super().open_build_log(namespace, name)
         chunks = (text[at : at + 65536] for at in range(0, len(text), 65536))
         log = InProcessLog(chunks, None)
         self.opened.append(log)

@@ -10,6 +10,7 @@ import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from osiris.lookup.ui import CONTENT_SECURITY_POLICY
 from tests.ui.archives import OTHER_CLUSTER, XSS_LINE, Catalogue, coloured_log
@@ -33,14 +34,26 @@ def line(page: Page, number: int) -> Locator:
     return page.locator(f"#L{number}")
 
 
-def in_log_view(page: Page, number: int) -> bool:
-    """Whether line ``number`` is rendered and inside the log's visible box."""
-    row = line(page, number)
-    if row.count() == 0:
+_ROW_IN_VIEW = """number => {
+    const row = document.getElementById(`L${number}`);
+    const view = document.getElementById("log-view");
+    if (!row || !view) return false;
+    const box = row.getBoundingClientRect(), frame = view.getBoundingClientRect();
+    return frame.top <= box.top && box.bottom <= frame.bottom;
+}"""
+
+
+def in_log_view(page: Page, number: int, timeout: float = 5000) -> bool:
+    """Whether line ``number`` is rendered inside the log's visible box within ``timeout`` ms.
+
+    Measured in one evaluation in the page, and waited for: the windowed viewer replaces
+    rows as it scrolls, so a row found by one call may be detached by the next.
+    """
+    try:
+        page.wait_for_function(_ROW_IN_VIEW, arg=number, timeout=timeout)
+    except PlaywrightTimeoutError:
         return False
-    box, view = row.bounding_box(), page.locator("#log-view").bounding_box()
-    assert box is not None and view is not None
-    return view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
+    return True
 
 
 def build_url(catalogue: Catalogue, index: int = -1) -> str:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from osiris.core.builds import parse_build
-from osiris.core.events import BuildEvent, IgnoredEvent, Mode, parse_event
+from osiris.core.events import IgnoredEvent, Mode, RunEvent, parse_event
 from osiris.errors import InvalidEventError
+from osiris.kinds.build import parse_build
 from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.source import make_event
 
@@ -38,7 +38,7 @@ def test_facts_follow_the_build_object(build: dict[str, Any]) -> None:
     assert facts.git is not None and facts.git.commit == build["spec"]["revision"]["git"]["commit"]
     assert facts.strategy == "Docker"
     entry = facts.index_entry(123)
-    assert (entry.phase, entry.number, entry.buildconfig, entry.log_bytes) == (
+    assert (entry.phase, entry.number, entry.group, entry.log_bytes) == (
         "Failed",
         1,
         "api",
@@ -74,10 +74,10 @@ def test_unusable_builds_are_rejected(
 def test_build_events_in_both_modes(build: dict[str, Any], mode: str, action: str) -> None:
     attributes, data = attributes_and_data(build, action, mode)
     event = parse_event(attributes, data)
-    assert isinstance(event, BuildEvent)
+    assert isinstance(event, RunEvent)
     assert (event.namespace, event.name, event.action) == ("shop", "api-1", action)
     assert event.mode is (Mode.RESOURCE if mode == "Resource" else Mode.REFERENCE)
-    assert (event.build is not None) == (mode == "Resource")
+    assert (event.obj is not None) == (mode == "Resource")
 
 
 def test_other_kinds_and_types_are_ignored(build: dict[str, Any]) -> None:

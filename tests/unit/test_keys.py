@@ -35,7 +35,7 @@ entries = st.builds(
     phase=st.sampled_from(TERMINAL_PHASES),
     uid=uids,
     number=optional_count,
-    buildconfig=st.none() | subdomain,
+    group=st.none() | subdomain,
     started=st.none() | epoch,
     completed=st.none() | epoch,
     log_bytes=optional_count,
@@ -47,7 +47,7 @@ def test_every_index_key_parses_back_to_its_entry(
     entry: IndexEntry, namespace: str, commit: str | None
 ) -> None:
     keys = LAYOUT.index_keys(namespace, entry, commit)
-    assert len(keys) == 2 + 2 * (entry.buildconfig is not None) + (commit is not None)
+    assert len(keys) == 2 + 2 * (entry.group is not None) + (commit is not None)
     for key in keys:
         assert key.startswith("osiris/v1/prod/index/")
         assert LAYOUT.parse_index_key(key) == (namespace, entry)

@@ -1,17 +1,18 @@
-"""Archive one build: decide, stream the log, write the index, commit the metadata.
+"""Archive one run of any kind: decide, stream its logs, write the index, commit.
 
 The order of writes is what makes the archive safe without a database:
 
-1. the log, as a multipart upload that is visible only once complete (aborted on failure);
+1. the logs (a Build's one, a TaskRun's one per step, one after the other), each as a
+   multipart upload that is visible only once complete (aborted on failure);
 2. the index entries (cheap empty objects; rewriting them is harmless);
-3. ``build.json`` last, with ``If-None-Match: *``: the commit marker.
+3. the metadata document (``build.json``, ``taskrun.json``, ...) last, with
+   ``If-None-Match: *``: the commit marker.
 
-A redelivered event finds ``build.json`` with one HEAD and stops. A crash before step 3
+A redelivered event finds the document with one HEAD and stops. A crash before step 3
 leaves no marker, so the next delivery redoes the work and rewrites identical bytes
-(the gzip encoding is deterministic). A finished build never changes, so the first
-complete ``build.json`` is final: an older or concurrent event cannot overwrite it —
-with one exception, a document that says the log was unavailable is replaced by one
-that has the log.
+(the gzip encoding is deterministic). A finished run never changes, so the first
+complete document is final: an older or concurrent event cannot overwrite it — with
+one exception, a document with fewer logs archived is replaced by one with more.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from osiris.adapters.openshift import BuildSource
+from osiris.adapters.runs import RunSource
 from osiris.adapters.store import ObjectStore
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
 from osiris.archive.multipart import upload_stream
 from osiris.compression import DEFAULT, Deflate
-from osiris.core.builds import BuildFacts, parse_build
-from osiris.core.events import BuildEvent
+from osiris.core.events import RunEvent
 from osiris.core.findings import FindingScanner
 from osiris.core.keys import KeyLayout
 from osiris.core.metadata import (
@@ -40,11 +40,10 @@ from osiris.core.metadata import (
     UnavailableLog,
     encode,
     index_finding,
-    log_state,
-    metadata_document,
 )
 from osiris.core.rules import RuleSet
 from osiris.errors import LogUnavailableError, NotFoundError, PreconditionFailedError
+from osiris.kinds.base import Archiving, Kind, LogPart, LogResult, RunFacts
 
 INDEX_CONTENT_TYPE = "application/x-osiris-index"
 # Every object of a build carries its phase, so lifecycle rules can keep failed
@@ -84,60 +83,66 @@ class Archiver:
     def __init__(
         self,
         store: ObjectStore,
-        builds: BuildSource,
+        runs: RunSource,
         layout: KeyLayout,
         settings: StreamSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rules: RuleSet | None = None,
     ) -> None:
-        """``rules`` None: no findings (the entry points pass the configured rules)."""
+        """``rules`` None: no findings (the entry points pass the configured rules).
+
+        ``layout`` names the prefix and cluster; each kind's keys come from it.
+        """
         self._store = store
         self._rules = rules or RuleSet(())
-        self._builds = builds
+        self._runs = runs
         self._layout = layout
         self._settings = settings
         self._clock = clock
         self._index_writers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="index")
 
-    def handle(self, event: BuildEvent) -> Outcome:
-        build = event.build
-        if build is None:  # Reference mode: the event only names the build
+    def handle(self, event: RunEvent) -> Outcome:
+        kind = event.kind
+        obj = event.obj
+        if obj is None:  # Reference mode: the event only names the run
             try:
-                build = self._builds.get_build(event.namespace, event.name)
+                obj = self._runs.get_object(kind.object_path(event.namespace, event.name))
             except NotFoundError:
-                return Outcome(Decision.IGNORED, "the build is gone from the cluster")
-        facts = parse_build(build)
+                return Outcome(Decision.IGNORED, f"the {kind.kind} is gone from the cluster")
+        facts = kind.parse(obj)
         if not facts.finished:
             return Outcome(Decision.IGNORED, f"phase {facts.phase} is not final")
-        if self._store.head(self._layout.metadata_key(facts.ref)) is not None:
+        layout = self._layout.for_kind(kind.keys)
+        if self._store.head(layout.metadata_key(facts.ref)) is not None:
             return Outcome(Decision.ALREADY_ARCHIVED)
-        return self.archive(facts, event.id, event.type)
+        return self._archive(kind, facts, event.id, event.type)
 
-    def archive(self, facts: BuildFacts, event_id: str, event_type: str) -> Outcome:
-        log = self._archive_log(facts)
-        index_keys = self._write_index(facts, log)
-        document = metadata_document(
-            facts,
-            cluster=self._layout.cluster,
-            log=log,
-            archived_at=self._clock(),
-            event_id=event_id,
-            event_type=event_type,
-        )
-        decision = self._commit(facts, document, index_keys)
-        if isinstance(log, UnavailableLog):
+    def _archive(self, kind: Kind, facts: RunFacts, event_id: str, event_type: str) -> Outcome:
+        layout = self._layout.for_kind(kind.keys)
+        logs = {part.step: self._archive_log(layout, facts, part) for part in facts.log_parts()}
+        index_keys = self._write_index(layout, facts, logs)
+        archiving = Archiving(layout.cluster, self._clock(), event_id, event_type)
+        document = kind.document(facts, logs, archiving)
+        decision = self._commit(layout, kind, facts, document, index_keys)
+        archived = [log for log in logs.values() if isinstance(log, ArchivedLog)]
+        missing = [log.reason for log in logs.values() if isinstance(log, UnavailableLog)]
+        if missing and not archived:
             if decision is Decision.ARCHIVED:
                 decision = Decision.LOG_UNAVAILABLE
-            return Outcome(decision, log.reason)
-        return Outcome(decision, "", log.raw_bytes, log.compressed_bytes)
+            return Outcome(decision, "; ".join(dict.fromkeys(missing)))
+        return Outcome(
+            decision,
+            "; ".join(dict.fromkeys(missing)),
+            sum(log.raw_bytes for log in archived),
+            sum(log.compressed_bytes for log in archived),
+        )
 
-    def _archive_log(self, facts: BuildFacts) -> ArchivedLog | UnavailableLog:
-        ref = facts.ref
+    def _archive_log(self, layout: KeyLayout, facts: RunFacts, part: LogPart) -> LogResult:
         try:
-            stream = self._builds.open_log(ref.namespace, ref.name)
+            stream = self._runs.open_log(part)
         except LogUnavailableError as exc:
             return UnavailableLog(exc.reason or exc.message)
-        key = self._layout.log_key(ref)
+        key = layout.log_key(facts.ref, part.step)
         digest = StreamDigest()
         scanner = FindingScanner(self._rules)
         tags = phase_tags(facts.phase)
@@ -177,12 +182,10 @@ class Archiver:
             tuple(scanner.finish()),
         )
 
-    def _write_index(self, facts: BuildFacts, log: ArchivedLog | UnavailableLog) -> list[str]:
-        if isinstance(log, ArchivedLog):
-            entry = facts.index_entry(log.raw_bytes, log.finding)
-        else:
-            entry = facts.index_entry(None)
-        keys = self._layout.index_keys(facts.ref.namespace, entry, facts.commit)
+    def _write_index(
+        self, layout: KeyLayout, facts: RunFacts, logs: dict[str | None, LogResult]
+    ) -> list[str]:
+        keys = _index_keys(layout, facts, *_entry_log_fields(logs))
         tags = phase_tags(facts.phase)
 
         def put(key: str) -> None:
@@ -193,43 +196,82 @@ class Archiver:
         return keys
 
     def _commit(
-        self, facts: BuildFacts, document: dict[str, object], index_keys: list[str]
+        self,
+        layout: KeyLayout,
+        kind: Kind,
+        facts: RunFacts,
+        document: dict[str, object],
+        index_keys: list[str],
     ) -> Decision:
-        key = self._layout.metadata_key(facts.ref)
+        key = layout.metadata_key(facts.ref)
         body = encode(document)
+        tags = phase_tags(facts.phase)
         try:
             self._store.put(
-                key,
-                body,
-                content_type=METADATA_CONTENT_TYPE,
-                if_none_match=True,
-                tags=phase_tags(facts.phase),
+                key, body, content_type=METADATA_CONTENT_TYPE, if_none_match=True, tags=tags
             )
             return Decision.ARCHIVED
         except PreconditionFailedError:
             pass
-        # A concurrent delivery of the same build committed first.
+        # A concurrent delivery of the same run committed first.
         winner = json.loads(self._store.get(key))
-        ours_has_log = log_state(document) == "archived"
-        if ours_has_log and log_state(winner) != "archived":
-            self._store.put(
-                key, body, content_type=METADATA_CONTENT_TYPE, tags=phase_tags(facts.phase)
-            )
-            self._drop_index(facts, winner, keep=index_keys)
+        if archived_logs(kind, document) > archived_logs(kind, winner):
+            self._store.put(key, body, content_type=METADATA_CONTENT_TYPE, tags=tags)
+            self._drop_index(layout, kind, facts, winner, keep=index_keys)
             return Decision.ARCHIVED
-        self._drop_index(facts, document, keep=self._index_keys_of(facts, winner))
+        self._drop_index(
+            layout, kind, facts, document, keep=self._index_keys_of(layout, kind, facts, winner)
+        )
         return Decision.ALREADY_ARCHIVED
 
-    def _index_keys_of(self, facts: BuildFacts, document: dict[str, object]) -> list[str]:
-        log = document.get("log")
-        raw = log.get("rawBytes") if isinstance(log, dict) else None
-        return self._layout.index_keys(
-            facts.ref.namespace,
-            facts.index_entry(raw if isinstance(raw, int) else None, index_finding(document)),
-            facts.commit,
-        )
+    def _index_keys_of(
+        self, layout: KeyLayout, kind: Kind, facts: RunFacts, document: dict[str, object]
+    ) -> list[str]:
+        sizes = [
+            section.get("rawBytes")
+            for _, section in kind.log_sections(dict(document))
+            if isinstance(section, dict) and section.get("state") == "archived"
+        ]
+        raw = sum(size for size in sizes if isinstance(size, int)) if sizes else None
+        return _index_keys(layout, facts, raw, index_finding(dict(document)))
 
-    def _drop_index(self, facts: BuildFacts, loser: dict[str, object], keep: list[str]) -> None:
-        stale = [key for key in self._index_keys_of(facts, loser) if key not in keep]
+    def _drop_index(
+        self,
+        layout: KeyLayout,
+        kind: Kind,
+        facts: RunFacts,
+        loser: dict[str, object],
+        keep: list[str],
+    ) -> None:
+        stale = [key for key in self._index_keys_of(layout, kind, facts, loser) if key not in keep]
         if stale:
             self._store.delete(stale)
+
+
+def archived_logs(kind: Kind, document: dict[str, object]) -> int:
+    """How many of a document's logs are archived: the better of two documents has more."""
+    return sum(
+        1
+        for _, section in kind.log_sections(dict(document))
+        if isinstance(section, dict) and section.get("state") == "archived"
+    )
+
+
+def _entry_log_fields(logs: dict[str | None, LogResult]) -> tuple[int | None, str | None]:
+    """The index entry's log size (of the archived logs; None if none is) and finding."""
+    archived = [log for log in logs.values() if isinstance(log, ArchivedLog)]
+    if not archived:
+        return None, None
+    findings = sorted(
+        (finding.rank, order, finding.rule)
+        for order, log in enumerate(archived)
+        for finding in log.findings[:1]
+    )
+    return sum(log.raw_bytes for log in archived), findings[0][2] if findings else None
+
+
+def _index_keys(
+    layout: KeyLayout, facts: RunFacts, log_bytes: int | None, finding: str | None
+) -> list[str]:
+    entry = facts.index_entry(log_bytes, finding)
+    return layout.index_keys(facts.ref.namespace, entry, facts.commit, facts.git_ref)

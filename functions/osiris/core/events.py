@@ -1,5 +1,7 @@
 """ApiServerSource CloudEvents → what the archive function has to do. Pure: no I/O.
 
+The event's object is one of the registered kinds (:mod:`osiris.kinds`) or ignored.
+
 An ApiServerSource (knative/eventing ``pkg/adapter/apiserver``) sends, per object change,
 an event of type ``dev.knative.apiserver.{resource|ref}.{add|update|delete}`` whose
 extension attributes ``kind``, ``apiversion``, ``name`` and ``namespace`` name the object.
@@ -14,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from osiris.contract import BUILD_API_VERSION, BUILD_KIND
 from osiris.core import keys
 from osiris.errors import InvalidEventError, InvalidNameError
+from osiris.kinds import kind_of
+from osiris.kinds.base import Kind
 
 _TYPE_PREFIX = "dev.knative.apiserver."
 _MODES = {"resource": "resource", "ref": "reference"}
@@ -29,16 +32,17 @@ class Mode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class BuildEvent:
-    """A usable event about a Build."""
+class RunEvent:
+    """A usable event about a run of a kind osiris archives."""
 
     id: str
     type: str
     action: str
     mode: Mode
+    kind: Kind
     namespace: str
     name: str
-    build: dict[str, Any] | None  # the object in Resource mode, None in Reference mode
+    obj: dict[str, Any] | None  # the object in Resource mode, None in Reference mode
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class IgnoredEvent:
     why: str
 
 
-def parse_event(attributes: Mapping[str, Any], data: Any) -> BuildEvent | IgnoredEvent:
+def parse_event(attributes: Mapping[str, Any], data: Any) -> RunEvent | IgnoredEvent:
     """Classify one CloudEvent; InvalidEventError if it is malformed."""
     event_id = _attribute(attributes, "id")
     event_type = _attribute(attributes, "type")
@@ -63,19 +67,21 @@ def parse_event(attributes: Mapping[str, Any], data: Any) -> BuildEvent | Ignore
     if not isinstance(data, dict):
         raise InvalidEventError(f"{event_type} event data must be a JSON object")
 
-    kind, api_version = _kind(attributes, data, mode)
-    if kind != BUILD_KIND or api_version != BUILD_API_VERSION:
-        return IgnoredEvent(event_id, event_type, f"not a {BUILD_API_VERSION} {BUILD_KIND}")
+    kind_name, api_version = _kind(attributes, data, mode)
+    kind = kind_of(api_version, kind_name)
+    if kind is None:
+        return IgnoredEvent(event_id, event_type, f"osiris does not archive {kind_name[:60]}")
 
-    namespace, name = _object_name(attributes, data, mode)
-    return BuildEvent(
+    namespace, name = _object_name(attributes, data, mode, kind.kind)
+    return RunEvent(
         id=event_id,
         type=event_type,
         action=action,
         mode=mode,
+        kind=kind,
         namespace=namespace,
         name=name,
-        build=data if mode is Mode.RESOURCE else None,
+        obj=data if mode is Mode.RESOURCE else None,
     )
 
 
@@ -96,16 +102,16 @@ def _kind(attributes: Mapping[str, Any], data: dict[str, Any], mode: Mode) -> tu
 
 
 def _object_name(
-    attributes: Mapping[str, Any], data: dict[str, Any], mode: Mode
+    attributes: Mapping[str, Any], data: dict[str, Any], mode: Mode, kind: str
 ) -> tuple[str, str]:
     source = data.get("metadata") if mode is Mode.RESOURCE else data
     if not isinstance(source, dict):
-        raise InvalidEventError("the Build has no metadata")
+        raise InvalidEventError(f"the {kind} has no metadata")
     namespace = source.get("namespace") or attributes.get("namespace")
     name = source.get("name") or attributes.get("name")
     if not isinstance(namespace, str) or not isinstance(name, str):
-        raise InvalidEventError("the event does not name the Build's namespace and name")
+        raise InvalidEventError(f"the event does not name the {kind}'s namespace and name")
     try:
-        return keys.namespace_name(namespace), keys.build_name(name)
+        return keys.namespace_name(namespace), keys.run_name(name, kind)
     except InvalidNameError as exc:
         raise InvalidEventError(str(exc)) from None

@@ -1,24 +1,32 @@
-"""The key layout: the bucket is the index.
+"""The key layout: the bucket is the index, for every kind of run.
 
 Writer (archive) and reader (lookup) share these pure functions; ``docs/key-layout.md``
-explains the design. Everything lives under ``<prefix>/v1/<cluster>/``::
+explains the design. Everything lives under ``<prefix>/v1/<cluster>/``. Each kind of
+run (Build, TaskRun, PipelineRun, ...) has a :class:`KindKeys`: the section its objects
+live in and the root of its index. A run's objects::
 
-    builds/<ns>/<name>/<uid>/log.gz        the log, gzip (Content-Encoding: gzip)
-    builds/<ns>/<name>/<uid>/build.json    the metadata document, written last
-    index/ns/<ns>/<entry>                  one empty object per build, newest first
-    index/bc/<ns>/<bc>/<entry>             the same entry under its BuildConfig
-    index/phase/<ns>/<phase>/<entry>       ... under its phase
-    index/bc-phase/<ns>/<bc>/<phase>/<entry>  ... under its BuildConfig and phase
-    index/commit/<sha>/<ns>/<entry>        the same entry under its git commit
+    <resource>/<ns>/<name>/<uid>/log.gz               its log, gzip (a Build's)
+    <resource>/<ns>/<name>/<uid>/steps/<step>.log.gz  one log per step (a TaskRun's)
+    <resource>/<ns>/<name>/<uid>/<document>           the metadata document, written last
+
+and its index entries under ``<index root>`` (``index/`` for Builds, the layout they have
+always had; ``index/<resource>/`` for every kind added since)::
+
+    ns/<ns>/<entry>                       one empty object per run, newest first
+    <group>/<ns>/<group name>/<entry>     under its group (BuildConfig, Task, Pipeline)
+    phase/<ns>/<phase>/<entry>            under its phase
+    <group>-phase/<ns>/<group name>/<phase>/<entry>
+    commit/<sha>/<ns>/<entry>             under its git commit
+    ref/<git ref>/<ns>/<entry>            under its git branch or tag (percent-encoded)
 
 An ``<entry>`` is one path segment whose fields are joined by ``_`` (a character no
 DNS-1123 name can hold)::
 
-    <inverted created>_<name>_<phase>_<number>_<bc>_<started>_<completed>_<log bytes>_<uid>
+    <inverted created>_<name>_<phase>_<number>_<group>_<started>_<completed>_<log bytes>_<uid>
     ... _<finding>                           when the log produced a finding (its rule id)
 
 ``inverted created`` is ``9999999999 - creation time in epoch seconds``, zero-padded, so
-a plain ascending listing returns the newest build first, and a list view needs nothing
+a plain ascending listing returns the newest run first, and a list view needs nothing
 but the listing: phase, times and log size are in the key. Absent values are ``-``.
 """
 
@@ -28,9 +36,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from osiris.core.names import (
+    encode_git_ref,
     is_label,
     is_subdomain,
     validate_commit,
+    validate_git_ref,
     validate_label,
     validate_prefix,
     validate_subdomain,
@@ -40,6 +50,8 @@ from osiris.errors import InvalidKeyError, InvalidNameError
 
 LAYOUT_VERSION = "v1"
 LOG_OBJECT = "log.gz"
+STEP_LOGS = "steps"
+STEP_LOG_SUFFIX = ".log.gz"
 METADATA_OBJECT = "build.json"
 TIME_CEILING = 9_999_999_999  # epoch seconds: year 2286
 TERMINAL_PHASES = ("Complete", "Failed", "Error", "Cancelled")
@@ -69,6 +81,19 @@ def buildconfig_name(value: str) -> str:
     return _check(validate_subdomain, value, "BuildConfig name")
 
 
+def run_name(value: str, kind: str = "run") -> str:
+    return _check(validate_subdomain, value, f"{kind} name")
+
+
+def step_name(value: str) -> str:
+    return _check(validate_label, value, "step name")
+
+
+def git_ref(value: str) -> str:
+    """A branch or tag, normalised (``refs/heads/x`` → ``x``)."""
+    return _check(lambda v, _: validate_git_ref(v), value, "git ref")
+
+
 def uid(value: str) -> str:
     return _check(validate_uid, value, "uid")
 
@@ -77,10 +102,8 @@ def finding_rule(value: str) -> str:
     return _check(validate_label, value, "finding rule id")
 
 
-def _phase(value: str) -> str:
-    if value not in TERMINAL_PHASES:
-        raise InvalidNameError(f"phase must be one of {', '.join(TERMINAL_PHASES)}")
-    return value
+def _phase_word(value: str) -> bool:
+    return value.isascii() and value.isalpha() and value[:1].isupper() and len(value) <= 20
 
 
 def invert_time(epoch_seconds: int) -> str:
@@ -109,16 +132,54 @@ class BuildRef:
         uid(self.uid)
 
 
+# The levels right under index/ that the Builds' layout uses.
+_BUILD_AXES = frozenset({"ns", "bc", "phase", "bc-phase", "commit", "ref"})
+# Phases no kind ever archives under: a run in them is not finished.
+_NOT_FINAL = frozenset({"New", "Pending", "Running", "Unknown", "Started"})
+
+
+@dataclass(frozen=True)
+class KindKeys:
+    """Where one kind of run lives in the layout; see the module docstring."""
+
+    resource: str  # the object section, the API's plural: "builds", "taskruns"
+    document: str  # the metadata document's object name: "build.json"
+    group_axis: str  # the index level of the group: "bc", "task", "pipeline"
+    phases: tuple[str, ...]  # the terminal phases, the only ones in its keys
+    index_root: str  # "" (Builds: the layout they always had) or "<resource>/"
+
+    @classmethod
+    def added(
+        cls, resource: str, document: str, group_axis: str, phases: tuple[str, ...]
+    ) -> KindKeys:
+        """A kind added after Builds: its index is rooted at ``index/<resource>/``."""
+        if resource in _BUILD_AXES:
+            raise ValueError(f"{resource!r} is an index level of the Builds' layout")
+        return cls(resource, document, group_axis, phases, f"{resource}/")
+
+    def phase(self, value: str) -> str:
+        if value not in self.phases:
+            raise InvalidNameError(f"phase must be one of {', '.join(self.phases)}")
+        return value
+
+
+BUILD_KEYS = KindKeys("builds", METADATA_OBJECT, "bc", TERMINAL_PHASES, "")
+
+
 @dataclass(frozen=True)
 class IndexEntry:
-    """Everything a list view shows about a build, carried in one key segment."""
+    """Everything a list view shows about a run, carried in one key segment.
+
+    ``group`` is the run's BuildConfig, Task or Pipeline. The phase is checked against
+    the phases of the run's kind by :class:`KeyLayout`, which knows the kind.
+    """
 
     created: int
     name: str
     phase: str
     uid: str
     number: int | None = None
-    buildconfig: str | None = None
+    group: str | None = None
     started: int | None = None
     completed: int | None = None
     log_bytes: int | None = None  # None: the log could not be archived
@@ -129,10 +190,10 @@ class IndexEntry:
         uid(self.uid)
         if self.finding is not None:
             finding_rule(self.finding)
-        if self.buildconfig is not None:
-            buildconfig_name(self.buildconfig)
-        if self.phase not in TERMINAL_PHASES:
-            raise InvalidKeyError(f"phase {self.phase!r} is not a terminal build phase")
+        if self.group is not None:
+            run_name(self.group, "group")
+        if not _phase_word(self.phase) or self.phase in _NOT_FINAL:
+            raise InvalidKeyError(f"phase {self.phase!r} is not a terminal phase")
         for field_name in ("number", "started", "completed", "log_bytes"):
             value = getattr(self, field_name)
             if value is not None and value < 0:
@@ -154,7 +215,7 @@ class IndexEntry:
             self.name,
             self.phase,
             opt(self.number),
-            opt(self.buildconfig),
+            opt(self.group),
             opt(self.started),
             opt(self.completed),
             opt(self.log_bytes),
@@ -187,7 +248,7 @@ class IndexEntry:
             phase=phase,
             uid=build_uid,
             number=opt_int(number),
-            buildconfig=None if bc == _ABSENT else bc,
+            group=None if bc == _ABSENT else bc,
             started=opt_int(started),
             completed=opt_int(completed),
             log_bytes=opt_int(log_bytes),
@@ -197,10 +258,15 @@ class IndexEntry:
 
 @dataclass(frozen=True)
 class KeyLayout:
-    """Builds and parses every key of one cluster under one prefix."""
+    """Builds and parses every key of one kind of run, of one cluster, under one prefix.
+
+    ``KeyLayout(prefix, cluster)`` is the Builds' layout; :meth:`for_kind` gives the
+    same cluster's layout for another kind.
+    """
 
     prefix: str
     cluster: str
+    kind: KindKeys = BUILD_KEYS
 
     def __post_init__(self) -> None:
         try:
@@ -209,37 +275,58 @@ class KeyLayout:
         except ValueError as exc:
             raise InvalidNameError(str(exc)) from None
 
+    def for_kind(self, kind: KindKeys) -> KeyLayout:
+        return KeyLayout(self.prefix, self.cluster, kind)
+
     @property
     def root(self) -> str:
         return f"{self.prefix.strip('/')}/{LAYOUT_VERSION}/{self.cluster}/"
+
+    @property
+    def index_root(self) -> str:
+        return f"{self.root}index/{self.kind.index_root}"
 
     @staticmethod
     def clusters_prefix(prefix: str) -> str:
         """Delimiter-list this to learn which clusters share the bucket."""
         return f"{prefix.strip('/')}/{LAYOUT_VERSION}/"
 
-    # -- objects of one build
+    # -- objects of one run
+    def objects_prefix(self) -> str:
+        """Every object of every run of this kind."""
+        return f"{self.root}{self.kind.resource}/"
+
     def build_prefix(self, namespace: str, name: str) -> str:
-        """All archived incarnations (uids) of one build name."""
-        return f"{self.root}builds/{namespace_name(namespace)}/{build_name(name)}/"
+        """All archived incarnations (uids) of one run name."""
+        return f"{self.objects_prefix()}{namespace_name(namespace)}/{run_name(name)}/"
 
     def object_prefix(self, ref: BuildRef) -> str:
         return f"{self.build_prefix(ref.namespace, ref.name)}{ref.uid}/"
 
-    def log_key(self, ref: BuildRef) -> str:
-        return self.object_prefix(ref) + LOG_OBJECT
+    def log_key(self, ref: BuildRef, step: str | None = None) -> str:
+        """The run's log, or with ``step`` that step's log."""
+        if step is None:
+            return self.object_prefix(ref) + LOG_OBJECT
+        return f"{self.object_prefix(ref)}{STEP_LOGS}/{step_name(step)}{STEP_LOG_SUFFIX}"
 
     def metadata_key(self, ref: BuildRef) -> str:
-        return self.object_prefix(ref) + METADATA_OBJECT
+        return self.object_prefix(ref) + self.kind.document
 
     def parse_object_key(self, key: str) -> tuple[BuildRef, str]:
-        """``builds/<ns>/<name>/<uid>/<object>`` → (ref, object name)."""
-        parts = self._relative(key, "builds/").split("/")
-        if len(parts) != 4 or parts[3] not in (LOG_OBJECT, METADATA_OBJECT):
-            raise InvalidKeyError(f"{key[:200]!r} is not a build object key")
-        return BuildRef(parts[0], parts[1], parts[2]), parts[3]
+        """``<resource>/<ns>/<name>/<uid>/<object>`` → (ref, object path below the uid)."""
+        parts = self._relative(key, f"{self.kind.resource}/").split("/")
+        if len(parts) == 4 and parts[3] in (LOG_OBJECT, self.kind.document):
+            return BuildRef(parts[0], parts[1], parts[2]), parts[3]
+        if (
+            len(parts) == 5
+            and parts[3] == STEP_LOGS
+            and parts[4].endswith(STEP_LOG_SUFFIX)
+            and is_label(parts[4][: -len(STEP_LOG_SUFFIX)])
+        ):
+            return BuildRef(parts[0], parts[1], parts[2]), f"{parts[3]}/{parts[4]}"
+        raise InvalidKeyError(f"{key[:200]!r} is not a {self.kind.resource} object key")
 
-    # -- status documents (outside builds/ and index/: no listing or check reads them)
+    # -- status documents (outside the runs and index/: no listing or check reads them)
     def status_key(self, component: str) -> str:
         """Where ``component`` (a fixed word such as "sweep") records its last run."""
         return f"{self.root}status/{_check(validate_label, component, 'component')}.json"
@@ -247,25 +334,25 @@ class KeyLayout:
     # -- index
     def namespaces_prefix(self) -> str:
         """Delimiter-list this: the common prefixes are the namespaces."""
-        return f"{self.root}index/ns/"
+        return f"{self.index_root}ns/"
 
     def namespace_index_prefix(self, namespace: str) -> str:
         return f"{self.namespaces_prefix()}{namespace_name(namespace)}/"
 
     def buildconfigs_prefix(self, namespace: str) -> str:
-        """Delimiter-list this: the common prefixes are the BuildConfigs."""
-        return f"{self.root}index/bc/{namespace_name(namespace)}/"
+        """Delimiter-list this: the common prefixes are the groups (BuildConfigs, ...)."""
+        return f"{self.index_root}{self.kind.group_axis}/{namespace_name(namespace)}/"
 
     def buildconfig_index_prefix(self, namespace: str, buildconfig: str) -> str:
-        return f"{self.buildconfigs_prefix(namespace)}{buildconfig_name(buildconfig)}/"
+        return f"{self.buildconfigs_prefix(namespace)}{run_name(buildconfig, 'group')}/"
 
     def phase_index_prefix(self, namespace: str, phase: str) -> str:
-        return f"{self.root}index/phase/{namespace_name(namespace)}/{_phase(phase)}/"
+        return f"{self.index_root}phase/{namespace_name(namespace)}/{self.kind.phase(phase)}/"
 
     def buildconfig_phase_index_prefix(self, namespace: str, buildconfig: str, phase: str) -> str:
         return (
-            f"{self.root}index/bc-phase/{namespace_name(namespace)}/"
-            f"{buildconfig_name(buildconfig)}/{_phase(phase)}/"
+            f"{self.index_root}{self.kind.group_axis}-phase/{namespace_name(namespace)}/"
+            f"{run_name(buildconfig, 'group')}/{self.kind.phase(phase)}/"
         )
 
     def commit_index_prefix(self, commit: str, *, allow_prefix: bool = False) -> str:
@@ -274,35 +361,58 @@ class KeyLayout:
             sha = validate_commit(commit, allow_prefix=allow_prefix)
         except ValueError as exc:
             raise InvalidNameError(str(exc)) from None
-        base = f"{self.root}index/commit/{sha}"
+        base = f"{self.index_root}commit/{sha}"
         return base if allow_prefix else base + "/"
 
-    def index_keys(self, namespace: str, entry: IndexEntry, commit: str | None) -> list[str]:
-        """Every index key a build is listed under."""
+    def ref_index_prefix(self, ref: str, namespace: str | None = None) -> str:
+        """The entries of a git branch or tag, of every namespace or of one."""
+        base = f"{self.index_root}ref/{encode_git_ref(git_ref(ref))}/"
+        return base if namespace is None else f"{base}{namespace_name(namespace)}/"
+
+    def index_keys(
+        self, namespace: str, entry: IndexEntry, commit: str | None, ref: str | None = None
+    ) -> list[str]:
+        """Every index key a run is listed under."""
+        self.kind.phase(entry.phase)
         segment = entry.encode()
         keys = [
             self.namespace_index_prefix(namespace) + segment,
             self.phase_index_prefix(namespace, entry.phase) + segment,
         ]
-        if entry.buildconfig is not None:
-            bc = entry.buildconfig
-            keys.append(self.buildconfig_index_prefix(namespace, bc) + segment)
-            keys.append(self.buildconfig_phase_index_prefix(namespace, bc, entry.phase) + segment)
+        if entry.group is not None:
+            group = entry.group
+            keys.append(self.buildconfig_index_prefix(namespace, group) + segment)
+            keys.append(
+                self.buildconfig_phase_index_prefix(namespace, group, entry.phase) + segment
+            )
         if commit is not None:
             keys.append(f"{self.commit_index_prefix(commit)}{namespace_name(namespace)}/{segment}")
+        if ref is not None:
+            keys.append(self.ref_index_prefix(ref, namespace) + segment)
         return keys
 
     def parse_index_key(self, key: str) -> tuple[str, IndexEntry]:
-        """Any index key → (namespace, entry)."""
-        parts = self._relative(key, "index/").split("/")
-        # index/<kind>/...: where the namespace sits, and how many levels each kind has
-        shapes = {"ns": (3, 1), "bc": (4, 1), "phase": (4, 1), "commit": (4, 2), "bc-phase": (5, 1)}
-        shape = shapes.get(parts[0])
-        if shape is not None and len(parts) == shape[0]:
-            namespace, segment = parts[shape[1]], parts[-1]
-        else:
-            raise InvalidKeyError(f"{key[:200]!r} is not an index key")
-        return namespace_name(namespace), IndexEntry.decode(segment)
+        """Any index key of this kind → (namespace, entry)."""
+        parts = key[len(self.index_root) :].split("/") if key.startswith(self.index_root) else []
+        axis = self.kind.group_axis
+        # <axis>/...: how many levels each axis has, and where the namespace sits
+        shapes = {
+            "ns": (3, 1),
+            axis: (4, 1),
+            "phase": (4, 1),
+            "commit": (4, 2),
+            "ref": (4, 2),
+            f"{axis}-phase": (5, 1),
+        }
+        shape = shapes.get(parts[0]) if parts else None
+        if shape is None or len(parts) != shape[0]:
+            raise InvalidKeyError(f"{key[:200]!r} is not a {self.kind.resource} index key")
+        namespace, entry = namespace_name(parts[shape[1]]), IndexEntry.decode(parts[-1])
+        try:
+            self.kind.phase(entry.phase)
+        except InvalidNameError:
+            raise InvalidKeyError(f"{key[:200]!r} has a phase its kind does not have") from None
+        return namespace, entry
 
     def _relative(self, key: str, section: str) -> str:
         start = self.root + section

@@ -1,17 +1,16 @@
-"""The metadata document stored beside each log (``build.json``). Pure: no I/O.
+"""What the metadata documents of every kind share: the log section. Pure: no I/O.
 
-It carries everything a user searches for or is shown about a build, so the lookup
-function never needs the cluster. ``docs/key-layout.md`` lists its fields.
+A document carries everything a user searches for or is shown about a run, so the
+lookup function never needs the cluster; each kind (``osiris.kinds``) writes its own.
+``docs/key-layout.md`` lists their fields.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from osiris.core.builds import BuildFacts, rfc3339
 from osiris.core.findings import Finding
 
 SCHEMA_VERSION = 1
@@ -40,57 +39,7 @@ class UnavailableLog:
     reason: str
 
 
-def metadata_document(
-    facts: BuildFacts,
-    *,
-    cluster: str,
-    log: ArchivedLog | UnavailableLog,
-    archived_at: datetime,
-    event_id: str,
-    event_type: str,
-) -> dict[str, Any]:
-    git = facts.git
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "cluster": cluster,
-        "namespace": facts.ref.namespace,
-        "name": facts.ref.name,
-        "uid": facts.ref.uid,
-        "resourceVersion": facts.resource_version,
-        "buildConfig": facts.buildconfig,
-        "number": facts.number,
-        "phase": facts.phase,
-        "reason": facts.reason,
-        "message": facts.message,
-        "created": rfc3339(facts.created),
-        "started": rfc3339(facts.started),
-        "completed": rfc3339(facts.completed),
-        "durationSeconds": facts.duration_seconds,
-        "strategy": facts.strategy,
-        "source": {
-            "git": None
-            if git is None
-            else {
-                "uri": git.uri,
-                "ref": git.ref,
-                "commit": git.commit,
-                "author": {"name": git.author_name, "email": git.author_email},
-                "message": git.message,
-            },
-            "contextDir": facts.context_dir,
-        },
-        "output": {"imageReference": facts.output_image, "imageDigest": facts.output_digest},
-        "triggeredBy": list(facts.triggered_by),
-        "labels": dict(sorted(facts.labels.items())),
-        "log": _log_section(log),
-        "findings": [] if isinstance(log, UnavailableLog) else [f.document() for f in log.findings],
-        "archivedAt": rfc3339(archived_at),
-        "eventId": event_id,
-        "eventType": event_type,
-    }
-
-
-def _log_section(log: ArchivedLog | UnavailableLog) -> dict[str, Any]:
+def log_section(log: ArchivedLog | UnavailableLog) -> dict[str, Any]:
     common = {"contentType": LOG_CONTENT_TYPE, "contentEncoding": LOG_CONTENT_ENCODING}
     if isinstance(log, UnavailableLog):
         return {

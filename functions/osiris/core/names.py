@@ -18,6 +18,11 @@ _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
 _UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _COMMIT = re.compile(r"[0-9a-f]{7,64}")
+GIT_REF_MAX = 200
+# git check-ref-format: no control characters, space, ~ ^ : ? * [ \\, no "..", no "@{".
+_GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{")
+_BRANCH_PREFIX = "refs/heads/"
+_REF_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
 def is_label(value: str) -> bool:
@@ -76,3 +81,33 @@ def validate_prefix(value: str) -> str:
                 "and must start with a letter or digit"
             )
     return stripped
+
+
+def validate_git_ref(value: str) -> str:
+    """A git branch or tag as people write it; ``refs/heads/main`` is the branch ``main``."""
+    ref = value[len(_BRANCH_PREFIX) :] if value.startswith(_BRANCH_PREFIX) else value
+    components = ref.split("/")
+    if (
+        not ref
+        or len(ref) > GIT_REF_MAX
+        or _GIT_REF_FORBIDDEN.search(ref) is not None
+        or any(not part or part.startswith(".") or part.endswith(".lock") for part in components)
+        or ref.endswith(".")
+    ):
+        raise ValueError(
+            f"git ref must be a valid branch or tag name (git check-ref-format), "
+            f"at most {GIT_REF_MAX} characters"
+        )
+    return ref
+
+
+def encode_git_ref(ref: str) -> str:
+    """A validated ref → one key segment: every byte outside ``[A-Za-z0-9.-]`` as ``%XX``.
+
+    ``/`` (``feature/x``) and ``_`` (the index entry's field separator) become ``%2F``
+    and ``%5F``; a validated ref never starts with ``.``, so the segment is never ``..``.
+    """
+    return "".join(
+        char if char in _REF_SAFE else "".join(f"%{byte:02X}" for byte in char.encode())
+        for char in ref
+    )

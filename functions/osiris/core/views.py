@@ -49,7 +49,7 @@ def build_summary(namespace: str, entry: IndexEntry, cluster: str | None = None)
         "namespace": namespace,
         "name": entry.name,
         "uid": entry.uid,
-        "buildConfig": entry.buildconfig,
+        "buildConfig": entry.group,
         "number": entry.number,
         "phase": entry.phase,
         "created": format_epoch(entry.created),
@@ -63,8 +63,8 @@ def build_summary(namespace: str, entry: IndexEntry, cluster: str | None = None)
             "self": link(path, cluster, uid=entry.uid),
             "log": link(f"{path}/log", cluster, uid=entry.uid),
             "buildConfig": None
-            if entry.buildconfig is None
-            else link(buildconfig_path(namespace, entry.buildconfig) + "/latest", cluster),
+            if entry.group is None
+            else link(buildconfig_path(namespace, entry.group) + "/latest", cluster),
         },
     }
 

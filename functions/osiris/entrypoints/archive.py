@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from osiris import allocator, logs
 from osiris.adapters.factory import build_store
 from osiris.adapters.kube import KubeApi
-from osiris.adapters.openshift import OpenShiftBuilds
+from osiris.adapters.runs import ClusterRuns
 from osiris.archive.service import Archiver, StreamSettings
 from osiris.config import ArchiveConfig, load_archive_config
 from osiris.core.events import IgnoredEvent, parse_event
@@ -43,9 +43,7 @@ class ArchiveFunction:
         )
         archiver = Archiver(
             store=build_store(config.storage),
-            builds=OpenShiftBuilds(
-                KubeApi.from_environment(config.log_read_timeout, config.kubeconfig)
-            ),
+            runs=ClusterRuns(KubeApi.from_environment(config.log_read_timeout, config.kubeconfig)),
             layout=KeyLayout(config.storage.prefix, config.cluster),
             settings=settings,
             rules=config.rules,
@@ -75,7 +73,7 @@ class ArchiveFunction:
             if isinstance(event, IgnoredEvent):
                 record.update(decision="ignored", reason=event.why)
                 return
-            record["build"] = f"{event.namespace}/{event.name}"
+            record["run"] = f"{event.kind.keys.resource}/{event.namespace}/{event.name}"
             outcome = self._archiver.handle(event)
             record.update(
                 decision=outcome.decision.value,

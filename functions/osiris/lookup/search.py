@@ -242,7 +242,7 @@ class _Page:
         build = {
             "name": entry.name,
             "uid": entry.uid,
-            "buildConfig": entry.buildconfig,
+            "buildConfig": entry.group,
             "phase": entry.phase,
             "created": format_epoch(entry.created),
         }

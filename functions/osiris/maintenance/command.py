@@ -107,7 +107,7 @@ def _print_report(report: Report, layout: KeyLayout, *, as_json: bool, out: Text
         json.dump(
             {
                 "root": layout.root,
-                "builds": report.builds,
+                "runs": report.runs,
                 "indexEntries": report.index_entries,
                 "uploads": report.uploads,
                 "consistent": report.consistent,
@@ -132,7 +132,7 @@ def _print_report(report: Report, layout: KeyLayout, *, as_json: bool, out: Text
         out.write(f"{f.kind.value}\t{f.key}\t{f.detail}\t({state})\n")
     open_findings = sum(1 for f in report.findings if not f.repaired)
     out.write(
-        f"{layout.root}: {report.builds} builds, {report.index_entries} index entries, "
+        f"{layout.root}: {report.runs} runs, {report.index_entries} index entries, "
         f"{report.uploads} unfinished uploads; {len(report.findings)} findings, "
         f"{open_findings} open\n"
     )

@@ -1,9 +1,10 @@
-"""S3 lifecycle rules that expire every object of a build together. Pure: no I/O.
+"""S3 lifecycle rules that expire every object of a run together. Pure: no I/O.
 
-Every object of a build (log, ``build.json``, index entries) is written within seconds
-and lives under ``<prefix>/v1/<cluster>/``, so one ``Expiration`` rule on that prefix
-removes a build's log, metadata and index entries in the same lifecycle pass. For a
-per-phase policy every object carries its build's phase as the tag ``osiris-phase``,
+Every object of a run of any kind (logs, document, index entries) is written within
+seconds and lives under ``<prefix>/v1/<cluster>/``, so one ``Expiration`` rule on that
+prefix removes a run's logs, document and index entries in the same lifecycle pass (a
+PipelineRun's TaskRuns are written minutes apart at most, so they go within a day of
+it). For a per-phase policy every object carries its run's phase as the tag ``osiris-phase``,
 and one rule per phase filters on prefix and tag (Ceph RGW 16 honours tag filters).
 A prefix-only rule with the longest retention still catches objects written before
 tagging existed; where rules overlap, the shortest expiration wins, so it changes
@@ -19,7 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from osiris.archive.service import PHASE_TAG
-from osiris.core.keys import TERMINAL_PHASES, KeyLayout
+from osiris.core.keys import KeyLayout
+from osiris.kinds import ALL_PHASES
 from osiris.maintenance.policy import RetentionPolicy
 
 Rule = dict[str, Any]
@@ -55,7 +57,7 @@ def lifecycle_rules(layout: KeyLayout, policy: RetentionPolicy, abort_days: int)
                 "Filter": {"And": {"Prefix": root, "Tags": [{"Key": PHASE_TAG, "Value": phase}]}},
                 "Expiration": {"Days": policy.days_for(phase)},
             }
-            for phase in TERMINAL_PHASES
+            for phase in ALL_PHASES
             if policy.days_for(phase) < policy.longest
         ]
     rules.append(

@@ -1,16 +1,17 @@
-"""How long builds are kept: one number of days, optionally longer for failed builds."""
+"""How long runs are kept: one number of days, optionally longer for failed runs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from osiris.core.keys import TERMINAL_PHASES
+from osiris.kinds import ALL_PHASES
 
 DAY_SECONDS = 86_400
-# "Keep failed builds longer" covers both ways a build can fail: its own steps failed
-# (Failed) or OpenShift could not run it (Error). A cancelled build is not a failure.
-FAILED_PHASES = ("Failed", "Error")
+# "Keep failed runs longer" covers every way a run can fail: its own steps failed
+# (Failed), OpenShift could not run a build (Error), a Tekton run ran out of time
+# (TimedOut). A cancelled run is not a failure.
+FAILED_PHASES = ("Failed", "Error", "TimedOut")
 MAX_DAYS = 36_500
 
 
@@ -21,8 +22,8 @@ class RetentionPolicy:
 
     def __post_init__(self) -> None:
         for phase, days in {"": self.days, **self.phase_days}.items():
-            if phase and phase not in TERMINAL_PHASES:
-                raise ValueError(f"{phase!r} is not a terminal build phase")
+            if phase and phase not in ALL_PHASES:
+                raise ValueError(f"{phase!r} is not a terminal phase of any kind of run")
             if not 1 <= days <= MAX_DAYS:
                 raise ValueError(f"retention must be 1-{MAX_DAYS} days, not {days}")
 

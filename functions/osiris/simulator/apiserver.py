@@ -3,7 +3,7 @@
 Usage::
 
     from osiris.simulator.apiserver import SimulatedApiServer
-    from osiris.simulator import knative
+    from osiris.simulator import api_tekton, discovery, knative
 from osiris.simulator.auth import AccessPolicy, User
 
     with SimulatedApiServer(cluster, tokens={"t0k3n": User("alice")},
@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from osiris.simulator import knative
+from osiris.simulator import api_tekton, discovery, knative
 from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA, AccessPolicy, User
 from osiris.simulator.buildlogs import tail_lines
 from osiris.simulator.cluster import (
@@ -156,30 +156,8 @@ class RequestRecord:
 # --------------------------------------------------------------------------- discovery
 
 
-def _resource(
-    name: str,
-    kind: str,
-    verbs: list[str],
-    *,
-    namespaced: bool = True,
-    short: list[str] | None = None,
-    categories: list[str] | None = None,
-) -> JSON:
-    entry: JSON = {
-        "name": name,
-        "singularName": "" if "/" in name else kind.lower(),
-        "namespaced": namespaced,
-        "kind": kind,
-        "verbs": verbs,
-    }
-    if short:
-        entry["shortNames"] = short
-    if categories:
-        entry["categories"] = categories
-    return entry
-
-
-_RW = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_resource = discovery.resource
+_RW = discovery.READ_WRITE
 _GROUP_RESOURCES: dict[str, list[JSON]] = {
     BUILD_GROUP: [
         _resource("buildconfigs", "BuildConfig", _RW, short=["bc"], categories=["all"]),
@@ -195,6 +173,7 @@ _GROUP_RESOURCES: dict[str, list[JSON]] = {
         _resource("subjectaccessreviews", "SubjectAccessReview", ["create"], namespaced=False),
     ],
     knative.GROUP: knative.RESOURCES,
+    api_tekton.GROUP: api_tekton.RESOURCES,
 }
 _CORE_RESOURCES = [
     _resource(
@@ -204,6 +183,7 @@ _CORE_RESOURCES = [
         namespaced=False,
         short=["ns"],
     ),
+    *api_tekton.CORE_RESOURCES,
 ]
 
 
@@ -593,7 +573,7 @@ class SimulatedApiServer:
         return self.tokens.get(header[len("Bearer ") :].strip())
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(api_tekton.TektonHandlers, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
     server_version = "simulated-openshift-apiserver"
@@ -630,6 +610,7 @@ class _Handler(BaseHTTPRequestHandler):
             (r"/apis/authentication.k8s.io/v1/tokenreviews", "POST", "token_review"),
             (r"/apis/authorization.k8s.io/v1/subjectaccessreviews", "POST", "access_review"),
             *((route.format(name=_NAME), "GET", handler) for route, handler in knative.ROUTES),
+            *((route.format(name=_NAME), "GET", handler) for route, handler in api_tekton.ROUTES),
         ]
     ]
 
@@ -718,7 +699,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.sim.policy.allows(self._caller, verb, resource, namespace):
             return
-        group = {"namespaces": "", "services": knative.GROUP}.get(resource, BUILD_GROUP)
+        group = {
+            "namespaces": "",
+            "pods/log": "",
+            "services": knative.GROUP,
+            "taskruns": api_tekton.GROUP,
+            "pipelineruns": api_tekton.GROUP,
+        }.get(resource, BUILD_GROUP)
         plural = resource.split("/", maxsplit=1)[0]
         qualified = f"{plural}.{group}" if group else plural
         subject = f'{qualified} "{name}"' if name else qualified
@@ -1011,8 +998,7 @@ class _Handler(BaseHTTPRequestHandler):
         nowait = self._bool_param("nowait")
         self._bool_param("follow")  # validated; the simulated log is complete when it is readable
         source = self.sim.cluster.open_log(ns, name, previous=previous)
-        if source.fault.status is not None:
-            self._send_status(fault_status(source.fault.status))
+        if self._fault_answer(source.fault):
             return
         build_name = source.build["metadata"]["name"]
         if source.build["status"]["phase"] in ("New", "Pending"):
@@ -1037,13 +1023,24 @@ class _Handler(BaseHTTPRequestHandler):
                     f"{self.sim.log_wait_timeout:g}s",
                     {"retryAfterSeconds": 1},
                 )
-        chunks: Iterator[bytes] = source.chunks()
+        self._stream(self._log_chunks(source.chunks(), tail, limit_bytes), source.fault)
+
+    def _fault_answer(self, fault: LogRequestFault) -> bool:
+        """Answer with the fault's status instead of the log; False when it has none."""
+        if fault.status is None:
+            return False
+        self._send_status(fault_status(fault.status))
+        return True
+
+    def _log_chunks(
+        self, chunks: Iterator[bytes], tail: int | None, limit_bytes: int | None
+    ) -> Iterator[bytes]:
         if tail is not None:
             lines = tail_lines(chunks, tail)
             chunks = iter([b"".join(line + b"\n" for line in lines)])
         if limit_bytes is not None:
             chunks = _limit(chunks, limit_bytes)
-        self._stream(_rechunk(chunks, self.sim.chunk_size), source.fault)
+        return _rechunk(chunks, self.sim.chunk_size)
 
     def _stream(self, chunks: Iterator[bytes], fault: LogRequestFault) -> None:
         self._status = 200

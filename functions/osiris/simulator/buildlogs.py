@@ -413,7 +413,8 @@ def _pool(seed: int, bulk: BulkText) -> tuple[bytes, ...]:
     return tuple(blocks)
 
 
-def _bulk(seed: int, bulk: BulkText, budget: int) -> Iterator[bytes]:
+def bulk_text(seed: int, bulk: BulkText, budget: int) -> Iterator[bytes]:
+    """Exactly ``budget`` bytes of realistic build output in whole lines, from ``seed``."""
     pool = _pool(seed, bulk)
     rng = random.Random(f"osiris-buildlog:{seed}:order")
     remaining = budget
@@ -449,7 +450,7 @@ def iter_log(spec: LogSpec) -> Iterator[bytes]:
     resolved = spec.resolved()
     plan = _plan(resolved)
     yield plan.header
-    yield from _bulk(
+    yield from bulk_text(
         resolved.seed, resolved.bulk, resolved.size - len(plan.header) - len(plan.footer)
     )
     yield plan.footer

@@ -152,6 +152,18 @@ class LogRequestFault:
     stall_seconds: float = 0.0
 
 
+def take_fault(faults: list[LogFault]) -> LogRequestFault:
+    """The fault the next log request gets from a queue of faults (and use it up)."""
+    if not faults:
+        return LogRequestFault()
+    fault = faults[0]
+    if fault.times is not None:
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.pop(0)
+    return LogRequestFault(fault.status, fault.cut_after, fault.stall_after, fault.stall_seconds)
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -201,6 +213,9 @@ class SimulatedCluster:
         self._buildconfigs: dict[tuple[str, str], _BuildConfig] = {}
         self._builds: dict[tuple[str, str], _Build] = {}
         self._listeners: list[Listener] = []
+        from osiris.simulator.tekton import TektonRuns  # one depends on the other's lock
+
+        self.tekton = TektonRuns(self)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -715,16 +730,7 @@ class SimulatedCluster:
 
     @staticmethod
     def _take_fault(record: _Build) -> LogRequestFault:
-        if not record.faults:
-            return LogRequestFault()
-        fault = record.faults[0]
-        if fault.times is not None:
-            fault.times -= 1
-            if fault.times <= 0:
-                record.faults.pop(0)
-        return LogRequestFault(
-            fault.status, fault.cut_after, fault.stall_after, fault.stall_seconds
-        )
+        return take_fault(record.faults)
 
     # ------------------------------------------------------------------ deletion
 

@@ -1,4 +1,4 @@
-"""Paginated list calls against the cluster API: the namespaces to sweep and their Builds.
+"""Paginated list calls against the cluster API: the namespaces to sweep and their runs.
 
 Lists use ``limit``/``continue`` so a large namespace never arrives as one huge answer.
 A ``continue`` token expires (410 Gone, after about five minutes on a default etcd
@@ -11,22 +11,30 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from osiris.adapters.kube import KubeApi
-from osiris.contract import BUILD_API_VERSION, BUILD_RESOURCE
 from osiris.core.keys import namespace_name
-from osiris.errors import ApiRejectedError, ClusterUnavailableError, InvalidNameError
+from osiris.errors import (
+    ApiRejectedError,
+    ClusterUnavailableError,
+    InvalidNameError,
+    NotFoundError,
+)
+from osiris.kinds.base import Kind
 
 PAGE_SIZE = 250
 
 
-class BuildLister(Protocol):
+class RunLister(Protocol):
     def namespaces(self, selector: str) -> Iterator[str]:
         """Names of the namespaces whose labels match ``selector``."""
 
-    def builds(self, namespace: str) -> Iterator[dict[str, Any]]:
-        """Every Build of ``namespace``, page by page."""
+    def serves(self, kind: Kind) -> bool:
+        """Whether the cluster has the kind's API (OpenShift Pipelines may not be installed)."""
+
+    def runs(self, kind: Kind, namespace: str) -> Iterator[dict[str, Any]]:
+        """Every object of ``kind`` in ``namespace``, page by page."""
 
 
-class ClusterBuildLister:
+class ClusterRunLister:
     def __init__(self, api: KubeApi, page_size: int = PAGE_SIZE) -> None:
         self._api = api
         self._page_size = page_size
@@ -39,9 +47,17 @@ class ClusterBuildLister:
             except InvalidNameError:
                 continue  # the API server never returns one; a key must never hold one
 
-    def builds(self, namespace: str) -> Iterator[dict[str, Any]]:
-        path = f"/apis/{BUILD_API_VERSION}/namespaces/{namespace_name(namespace)}/{BUILD_RESOURCE}"
-        yield from self._pages(path, {})
+    def serves(self, kind: Kind) -> bool:
+        # API discovery: the group version lists its resources, or is not there (404).
+        try:
+            resources = self._api.get_json(f"/apis/{kind.api_version}").get("resources")
+        except NotFoundError:
+            return False
+        names = [r.get("name") for r in resources if isinstance(r, dict)] if resources else []
+        return kind.keys.resource in names
+
+    def runs(self, kind: Kind, namespace: str) -> Iterator[dict[str, Any]]:
+        yield from self._pages(kind.list_path(namespace_name(namespace)), {})
 
     def _pages(self, path: str, query: dict[str, str]) -> Iterator[dict[str, Any]]:
         token = ""

@@ -1,11 +1,12 @@
 """What a sweep has to do, decided without I/O.
 
-A sweep compares the finished Builds the cluster still has with the ``build.json``
-commit markers in the bucket. Both sides are sorted by the same string, the build's key
-prefix ``builds/<ns>/<name>/<uid>/``, so the comparison is a merge: a listing that
-starts just before a candidate resolves that candidate and every later one the page
-reaches (see :func:`resolve_page`). Only ``build.json`` counts as archived: an index
-entry is written before it and may belong to an archive that crashed half-way.
+A sweep compares the finished runs of each kind the cluster still has with their
+documents (``build.json``, ``taskrun.json``, ...: the commit markers) in the bucket.
+Both sides are sorted by the same string, the run's key prefix
+``<resource>/<ns>/<name>/<uid>/``, so the comparison is a merge: a listing that starts
+just before a candidate resolves that candidate and every later one the page reaches
+(see :func:`resolve_page`). Only the document counts as archived: an index entry is
+written before it and may belong to an archive that crashed half-way.
 """
 
 from __future__ import annotations
@@ -15,30 +16,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from osiris.core.builds import BuildFacts, parse_build
-from osiris.core.keys import METADATA_OBJECT, KeyLayout
+from osiris.core.keys import KeyLayout
 from osiris.errors import InvalidEventError
+from osiris.kinds.base import Kind, RunFacts
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A finished build in the cluster, with the object the archiver is handed."""
+    """A finished run in the cluster, with the object the archiver is handed."""
 
-    facts: BuildFacts
-    build: dict[str, Any]
-    prefix: str  # builds/<ns>/<name>/<uid>/ under the layout's root
+    kind: Kind
+    facts: RunFacts
+    obj: dict[str, Any]
+    prefix: str  # <resource>/<ns>/<name>/<uid>/ under the layout's root
 
     @property
     def marker(self) -> str:
-        return self.prefix + METADATA_OBJECT
+        return self.prefix + self.kind.keys.document
 
     @property
     def label(self) -> str:
-        return f"{self.facts.ref.namespace}/{self.facts.ref.name}"
+        return f"{self.kind.keys.resource}/{self.facts.ref.namespace}/{self.facts.ref.name}"
 
     @property
     def finished_at(self) -> datetime:
-        return self.facts.completed or self.facts.started or self.facts.created
+        return self.facts.finished_at
 
 
 @dataclass(frozen=True)
@@ -50,21 +52,20 @@ class Rejected:
 
 
 def finished_candidates(
-    layout: KeyLayout, items: Iterable[dict[str, Any]]
+    layout: KeyLayout, kind: Kind, items: Iterable[dict[str, Any]]
 ) -> tuple[list[Candidate], list[Rejected]]:
-    """The finished builds among a Build list's items, sorted by key prefix."""
+    """The finished runs among a list's items of ``kind``, sorted by key prefix."""
+    layout = layout.for_kind(kind.keys)
     candidates: list[Candidate] = []
     rejected: list[Rejected] = []
     for item in items:
         try:
-            facts = parse_build(item)
+            facts = kind.parse(item)
         except InvalidEventError as exc:
             rejected.append(Rejected(_label(item), exc.message))
             continue
         if facts.finished:
-            ref = facts.ref
-            prefix = f"{layout.build_prefix(ref.namespace, ref.name)}{ref.uid}/"
-            candidates.append(Candidate(facts, item, prefix))
+            candidates.append(Candidate(kind, facts, item, layout.object_prefix(facts.ref)))
     candidates.sort(key=lambda candidate: candidate.prefix)
     return candidates, rejected
 
@@ -116,7 +117,7 @@ class Selection:
 
 
 def select(missing: Iterable[Candidate], max_builds: int) -> Selection:
-    """The builds this run archives: the oldest first, as they are pruned first."""
+    """The runs this sweep archives: the oldest first, as they are pruned first."""
     ordered = sorted(missing, key=lambda c: (c.finished_at, c.prefix))
     return Selection(ordered[:max_builds], ordered[max_builds:])
 

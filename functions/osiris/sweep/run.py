@@ -1,5 +1,6 @@
-"""One sweep: list the cluster's finished builds, find the missing ones, archive a bounded
-number of them through the archive function's own :class:`~osiris.archive.service.Archiver`.
+"""One sweep: list the cluster's finished runs of every kind, find the missing ones, archive
+a bounded number of them through the archive function's own
+:class:`~osiris.archive.service.Archiver`.
 
 Nothing is persisted between runs: a run that stops early (work bound, time budget,
 Ctrl-C) leaves the rest unarchived, and the next run finds exactly those missing again.
@@ -20,12 +21,14 @@ from typing import Any
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision
 from osiris.contract import SWEEP_TARGET
-from osiris.core.builds import rfc3339
-from osiris.core.events import BuildEvent, Mode
+from osiris.core.events import Mode, RunEvent
 from osiris.core.keys import KeyLayout, namespace_name
 from osiris.errors import NotFoundError, OsirisError
+from osiris.kinds import KINDS
+from osiris.kinds.base import Kind
+from osiris.kinds.fields import rfc3339
 from osiris.sweep.bucket import check_bucket
-from osiris.sweep.cluster import BuildLister
+from osiris.sweep.cluster import RunLister
 from osiris.sweep.plan import Candidate, finished_candidates, rotation, select
 
 log = logging.getLogger("osiris.sweep")
@@ -76,14 +79,16 @@ Progress = Callable[[int, int, Summary], None]
 class Sweeper:
     def __init__(
         self,
-        lister: BuildLister,
+        lister: RunLister,
         store: ObjectStore,
         archiver: Archiver,
         layout: KeyLayout,
         *,
         concurrency: int = 2,
         clock: Callable[[], float] = time.monotonic,
+        kinds: tuple[Kind, ...] = KINDS,
     ) -> None:
+        self._kinds = kinds
         self._lister = lister
         self._store = store
         self._archiver = archiver
@@ -135,6 +140,7 @@ class Sweeper:
             else self._lister.namespaces(scope.selector),
             resume_after,
         )
+        kinds = [kind for kind in self._kinds if self._lister.serves(kind)]
         missing: list[Candidate] = []
         for position, namespace in enumerate(names):
             enough = len(missing) >= max_builds
@@ -144,7 +150,8 @@ class Sweeper:
                 break
             summary.namespaces += 1
             try:
-                missing += self._missing_in(namespace, summary)
+                for kind in kinds:
+                    missing += self._missing_of(kind, namespace, summary)
             except OsirisError as exc:
                 # One broken namespace must not starve the others.
                 summary.namespace_failures[namespace] = exc.message
@@ -157,11 +164,13 @@ class Sweeper:
         summary.deferred = len(selection.deferred)
         return SweepPlan(summary, selection.chosen, selection.deferred)
 
-    def _missing_in(self, namespace: str, summary: Summary) -> list[Candidate]:
-        candidates, rejected = finished_candidates(self._layout, self._lister.builds(namespace))
+    def _missing_of(self, kind: Kind, namespace: str, summary: Summary) -> list[Candidate]:
+        items = self._lister.runs(kind, namespace)
+        candidates, rejected = finished_candidates(self._layout, kind, items)
         for item in rejected:
-            log.warning("build not usable", extra={"build": item.label, "reason": item.reason})
-        check = check_bucket(self._store, f"{self._layout.root}builds/{namespace}/", candidates)
+            log.warning("run not usable", extra={"run": item.label, "reason": item.reason})
+        prefix = f"{self._layout.for_kind(kind.keys).objects_prefix()}{namespace}/"
+        check = check_bucket(self._store, prefix, candidates)
         summary.found += len(candidates)
         summary.rejected += len(rejected)
         summary.already_present += len(check.archived)
@@ -220,14 +229,15 @@ class Sweeper:
         if deadline is not None and self._clock() > deadline:
             return None  # over the time budget: the next run picks it up
         ref = candidate.facts.ref
-        event = BuildEvent(
+        event = RunEvent(
             id=event_id,
             type=event_type,
             action="sweep",
             mode=Mode.RESOURCE,
             namespace=ref.namespace,
             name=ref.name,
-            build=candidate.build,
+            kind=candidate.kind,
+            obj=candidate.obj,
         )
         # handle(): HEAD build.json again first, an event may have archived it meanwhile.
         return self._archiver.handle(event).decision
@@ -239,9 +249,7 @@ class Sweeper:
             decision = future.result()
         except OsirisError as exc:
             summary.failed += 1
-            log.warning(
-                "build not archived", extra={"build": candidate.label, "reason": exc.message}
-            )
+            log.warning("run not archived", extra={"run": candidate.label, "reason": exc.message})
             return
         if decision is None:
             summary.deferred += 1

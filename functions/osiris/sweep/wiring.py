@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from osiris.adapters.factory import build_store
 from osiris.adapters.kube import KubeApi
-from osiris.adapters.openshift import OpenShiftBuilds
+from osiris.adapters.runs import ClusterRuns
 from osiris.archive.service import Archiver, StreamSettings
 from osiris.config import SweepConfig
 from osiris.core.keys import KeyLayout
-from osiris.sweep.cluster import ClusterBuildLister
+from osiris.sweep.cluster import ClusterRunLister
 from osiris.sweep.run import Sweeper
 
 
@@ -19,7 +19,7 @@ def build_sweeper(config: SweepConfig) -> Sweeper:
     layout = KeyLayout(archive.storage.prefix, archive.cluster)
     archiver = Archiver(
         store=store,
-        builds=OpenShiftBuilds(api),
+        runs=ClusterRuns(api),
         layout=layout,
         settings=StreamSettings(
             part_size=archive.part_size,
@@ -29,4 +29,4 @@ def build_sweeper(config: SweepConfig) -> Sweeper:
         ),
         rules=archive.rules,
     )
-    return Sweeper(ClusterBuildLister(api), store, archiver, layout, concurrency=config.concurrency)
+    return Sweeper(ClusterRunLister(api), store, archiver, layout, concurrency=config.concurrency)

@@ -1,0 +1,50 @@
+"""Runs through the cluster API: read a run's object, stream one of its logs.
+
+Which path serves what is the kinds' knowledge (:mod:`osiris.kinds`); this adapter only
+asks, and says when a log cannot be had for good: the API answers 400 when a build never
+ran, a pod's container is unknown or a pod is gone, and 404 when the object itself is
+gone — nothing to wait for, so the run is archived with its log marked unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from osiris.adapters.kube import KubeApi
+from osiris.errors import ApiRejectedError, LogUnavailableError, NotFoundError
+from osiris.kinds.base import LogPart
+
+NO_POD_REASON = "NoPod"
+
+
+class LogStream(Iterable[bytes], Protocol):
+    def close(self) -> None: ...
+
+
+class RunSource(Protocol):
+    def get_object(self, path: str) -> dict[str, Any]:
+        """The object at ``path``; NotFoundError once it is gone."""
+
+    def open_log(self, part: LogPart) -> LogStream:
+        """One whole log as a stream; LogUnavailableError if it cannot be had."""
+
+
+class ClusterRuns:
+    def __init__(self, api: KubeApi) -> None:
+        self._api = api
+
+    def get_object(self, path: str) -> dict[str, Any]:
+        return self._api.get_json(path)
+
+    def open_log(self, part: LogPart) -> LogStream:
+        if part.unavailable is not None:
+            raise LogUnavailableError(part.unavailable, reason=NO_POD_REASON)
+        try:
+            return self._api.open_stream(part.path, dict(part.query) or None)
+        except ApiRejectedError as exc:
+            if exc.code != 400:
+                raise
+            raise LogUnavailableError(exc.message, reason=exc.reason or "BadRequest") from None
+        except NotFoundError as exc:
+            raise LogUnavailableError(exc.message, reason="NotFound") from None

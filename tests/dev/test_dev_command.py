@@ -24,6 +24,9 @@ http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, rea
 BUILD_LINE = re.compile(
     r"^  build (?P<namespace>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)\s+(?P<phase>\w+)$"
 )
+PIPELINE_LINE = re.compile(
+    r"^  pipelinerun (?P<namespace>[a-z0-9-]+)/(?P<name>\S+)\s+(?P<phase>[A-Za-z]+) \((?P<tasks>\d+)"
+)
 LOOKUP_LINE = re.compile(r"^lookup function\s+(?P<url>http://127\.0\.0\.1:\d+)\s")
 UI_LINE = re.compile(r"^web UI\s+(?P<url>http://127\.0\.0\.1:\d+/)\s")
 EXIT_TIMEOUT = 60
@@ -94,6 +97,18 @@ def test_dev_archives_builds_and_serves_them_until_stopped(
             assert hashlib.sha256(log.data).hexdigest() == document["log"]["sha256"]
             listed = get_json(f"{lookup}/api/v1/namespaces/{build['namespace']}/builds")
             assert build["name"] in {item["name"] for item in listed["items"]}
+        runs = [m.groupdict() for m in map(PIPELINE_LINE.match, printed) if m]
+        assert len(runs) == 2, printed  # the default --pipelines
+        for run in runs:
+            base = f"{lookup}/api/v1/namespaces/{run['namespace']}/pipelineruns/{run['name']}"
+            document = get_json(base)
+            assert document["phase"] == run["phase"]
+            assert len(document["taskRuns"]) == int(run["tasks"]) > 0
+            assert all(child["archived"] for child in document["taskRuns"]), document
+            log = http.request("GET", f"{base}/log")
+            lines = log.data.decode().splitlines()
+            assert log.status == 200 and lines
+            assert all(line.startswith("[") and " : " in line.split("]")[0] for line in lines)
     finally:
         dev.send_signal(stop_signal)
         try:

@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from osiris.dev.processes import FunctionProcess
-from osiris.dev.scenario import PlannedBuild, plan, populate
+from osiris.dev.scenario import PlannedBuild, PlannedPipeline, pipeline_plan, plan, populate
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.source import EventSender
@@ -29,6 +29,9 @@ CLUSTER = "local"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("osiris-data"), help="store directory")
     parser.add_argument("--builds", type=int, default=8, help="builds to run before the summary")
+    parser.add_argument(
+        "--pipelines", type=int, default=2, help="PipelineRuns to run before the summary"
+    )
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between builds")
     parser.add_argument("--lookup-port", type=int, default=8081)
     parser.add_argument("--archive-port", type=int, default=8080)
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     data.mkdir(parents=True, exist_ok=True)
     cluster = SimulatedCluster(cluster_name=CLUSTER)
     populate(cluster)
-    builds = plan()
+    builds, pipelines = plan(), pipeline_plan()
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="osiris-dev-")))
         apiserver = stack.enter_context(SimulatedApiServer(cluster, tls=True))
@@ -72,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"store                  {data / PREFIX}\n")
 
         _run_builds(cluster, sender, builds, args.builds, args.interval)
+        _run_pipelines(cluster, sender, pipelines, args.pipelines)
         _summary(data, archive, lookup)
         if args.once:
             return 0
@@ -80,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             while True:
                 time.sleep(10)
                 _run_builds(cluster, sender, builds, 1, 0)
+                _run_pipelines(cluster, sender, pipelines, 1)
         except KeyboardInterrupt:
             print()
     return 0
@@ -106,6 +111,23 @@ def _run_builds(
     sender.wait_idle(timeout=120)
 
 
+def _run_pipelines(
+    cluster: SimulatedCluster,
+    sender: EventSender,
+    pipelines: Iterator[PlannedPipeline],
+    count: int,
+) -> None:
+    for _ in range(count):
+        planned = next(pipelines)
+        run = cluster.tekton.run_pipeline(
+            planned.namespace, planned.pipeline, outcome=planned.outcome
+        )
+        name = f"{planned.namespace}/{run['metadata']['name']}"
+        tasks = len(run["status"].get("childReferences", []))
+        print(f"  pipelinerun {name:<26} {planned.outcome} ({tasks} TaskRuns)")
+    sender.wait_idle(timeout=120)
+
+
 def _summary(data: Path, archive: FunctionProcess, lookup: FunctionProcess) -> None:
     print("\narchive decisions:")
     for line in archive.output().splitlines():
@@ -114,15 +136,19 @@ def _summary(data: Path, archive: FunctionProcess, lookup: FunctionProcess) -> N
         entry = json.loads(line)
         if entry.get("message") == "event handled" and entry.get("decision") != "ignored":
             print(
-                f"  {entry.get('build', '?'):<32} {entry['decision']:<17}"
+                f"  {entry.get('run', '?'):<44} {entry['decision']:<17}"
                 f" {entry.get('bytes_in', 0):>9} B -> {entry.get('bytes_out', 0):>8} B gzip"
             )
     logs = sorted((data / PREFIX).rglob("log.gz"))
+    steps = sorted((data / PREFIX).rglob("steps/*.log.gz"))
     print(f"\n{len(logs)} logs archived under {data / PREFIX}, e.g.\n  {logs[0] if logs else '-'}")
+    print(f"{len(steps)} TaskRun step logs, e.g.\n  {steps[0] if steps else '-'}")
     print("\ntry:")
     print(f"  open {lookup.url}/  (the web UI: namespaces, builds, logs)")
     print(f"  curl -s {lookup.url}/api/v1/namespaces")
     print(f"  curl -s '{lookup.url}/api/v1/namespaces/shop/builds?limit=5'")
     print(f"  curl -s {lookup.url}/api/v1/namespaces/shop/buildconfigs/storefront/latest")
     print(f"  curl -s {lookup.url}/api/v1/namespaces/shop/builds/storefront-1/log | tail")
+    print(f"  curl -s '{lookup.url}/api/v1/namespaces/shop/pipelineruns?limit=5'")
+    print(f"  curl -s {lookup.url}/api/v1/namespaces/shop/pipelineruns/storefront-ci-1/log | tail")
     print(f"  open {lookup.url}/api/v1/docs  (API page)")

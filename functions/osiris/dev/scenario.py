@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from osiris.simulator.cluster import Outcome, SimulatedCluster
+from osiris.simulator.tekton import Outcome as PipelineOutcome
 
 Strategy = Literal["Docker", "Source"]
 
@@ -39,6 +40,18 @@ _OUTCOMES: tuple[tuple[Outcome, int], ...] = (
 )
 
 
+# OpenShift Pipelines runs beside the builds: (namespace, pipeline), and how they end.
+PIPELINES: tuple[tuple[str, str], ...] = (("shop", "storefront-ci"), ("data-platform", "etl-ci"))
+_PIPELINE_OUTCOMES: tuple[PipelineOutcome, ...] = ("Succeeded", "Failed", "Succeeded", "TimedOut")
+
+
+@dataclass(frozen=True)
+class PlannedPipeline:
+    namespace: str
+    pipeline: str
+    outcome: PipelineOutcome
+
+
 def populate(cluster: SimulatedCluster) -> None:
     for namespace, buildconfigs in TEAMS.items():
         cluster.create_namespace(namespace, labels={"osiris.io/archive": "enabled"})
@@ -53,3 +66,11 @@ def plan() -> Iterator[PlannedBuild]:
         itertools.cycle(targets), itertools.cycle(_OUTCOMES), strict=False
     ):
         yield PlannedBuild(namespace, buildconfig, outcome, size)
+
+
+def pipeline_plan() -> Iterator[PlannedPipeline]:
+    """An endless, repeatable sequence of PipelineRuns (clone, build, test, push)."""
+    for (namespace, pipeline), outcome in zip(
+        itertools.cycle(PIPELINES), itertools.cycle(_PIPELINE_OUTCOMES), strict=False
+    ):
+        yield PlannedPipeline(namespace, pipeline, outcome)

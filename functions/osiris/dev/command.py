@@ -120,7 +120,7 @@ def _run_pipelines(
     for _ in range(count):
         planned = next(pipelines)
         run = cluster.tekton.run_pipeline(
-            planned.namespace, planned.pipeline, outcome=planned.outcome
+            planned.namespace, planned.pipeline, outcome=planned.outcome, pod_gone=planned.pod_gone
         )
         name = f"{planned.namespace}/{run['metadata']['name']}"
         tasks = len(run["status"].get("childReferences", []))

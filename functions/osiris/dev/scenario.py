@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from osiris.simulator.cluster import Outcome, SimulatedCluster
-from osiris.simulator.tekton import Outcome as PipelineOutcome
+from osiris.simulator.tektonshapes import Outcome as PipelineOutcome
 
 Strategy = Literal["Docker", "Source"]
 
@@ -42,7 +42,14 @@ _OUTCOMES: tuple[tuple[Outcome, int], ...] = (
 
 # OpenShift Pipelines runs beside the builds: (namespace, pipeline), and how they end.
 PIPELINES: tuple[tuple[str, str], ...] = (("shop", "storefront-ci"), ("data-platform", "etl-ci"))
-_PIPELINE_OUTCOMES: tuple[PipelineOutcome, ...] = ("Succeeded", "Failed", "Succeeded", "TimedOut")
+# (how it ends, tasks whose pod is gone before the archive reads it: a log unavailable)
+_PIPELINE_OUTCOMES: tuple[tuple[PipelineOutcome, tuple[str, ...]], ...] = (
+    ("Succeeded", ()),
+    ("Failed", ()),
+    ("Succeeded", ("build",)),
+    ("TimedOut", ()),
+    ("Cancelled", ()),
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class PlannedPipeline:
     namespace: str
     pipeline: str
     outcome: PipelineOutcome
+    pod_gone: tuple[str, ...] = ()
 
 
 def populate(cluster: SimulatedCluster) -> None:
@@ -70,7 +78,7 @@ def plan() -> Iterator[PlannedBuild]:
 
 def pipeline_plan() -> Iterator[PlannedPipeline]:
     """An endless, repeatable sequence of PipelineRuns (clone, build, test, push)."""
-    for (namespace, pipeline), outcome in zip(
+    for (namespace, pipeline), (outcome, pod_gone) in zip(
         itertools.cycle(PIPELINES), itertools.cycle(_PIPELINE_OUTCOMES), strict=False
     ):
-        yield PlannedPipeline(namespace, pipeline, outcome)
+        yield PlannedPipeline(namespace, pipeline, outcome, pod_gone)

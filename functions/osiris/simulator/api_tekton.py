@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from osiris.simulator.cluster import LogRequestFault
 from osiris.simulator.discovery import READ_WRITE, resource
-from osiris.simulator.tekton import API_VERSION, GROUP
+from osiris.simulator.tekton import GROUP
+from osiris.simulator.tektonshapes import API_VERSION
 
 JSON = dict[str, Any]
 _RUN_KINDS = (("pipelineruns", "PipelineRun", "pr"), ("taskruns", "TaskRun", "tr"))

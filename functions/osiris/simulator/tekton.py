@@ -11,13 +11,8 @@ Usage::
     cluster.tekton.delete_pod("shop", "shop-ci-1-build")          # the step logs are gone (404)
     cluster.tekton.add_log_fault("shop", "shop-ci-1-build-pod", "step-build", LogFault(status=503))
 
-Objects are shaped as the Tekton controller writes them (tektoncd/pipeline
-``pkg/apis/pipeline/v1`` ``taskrun_types.go``, ``pipelinerun_types.go``; validated against
-the CRDs in ``tests/data/schemas/tekton``): the ``Succeeded`` condition with the
-controller's reasons (``Succeeded``, ``Failed``, ``TaskRunCancelled``, ``TaskRunTimeout``;
-``Cancelled``, ``PipelineRunTimeout`` for PipelineRuns), ``status.steps[]`` with their
-``step-<name>`` containers and termination states, ``status.podName``, ``results``,
-``childReferences`` and ``skippedTasks``, and the ``tekton.dev/*`` labels. Runs finish at
+Objects are shaped as the Tekton controller writes them (:mod:`osiris.simulator.tektonshapes`,
+from tektoncd/pipeline's v1 types, validated against its CRDs). Runs finish at
 once (timestamps back-dated from the clock); each object gets an ``add`` event while
 running and an ``update`` when it finished, like the watch of a real cluster.
 """
@@ -29,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 from osiris.simulator.cluster import (
     ClusterError,
@@ -39,28 +34,24 @@ from osiris.simulator.cluster import (
     rfc3339,
     take_fault,
 )
-from osiris.simulator.tektonlogs import StepLog, commit_of, digest_of, iter_step_log
+from osiris.simulator.tektonlogs import StepLog, iter_step_log
+from osiris.simulator.tektonshapes import (
+    JSON,
+    Outcome,
+    child_reference,
+    finish_pipelinerun,
+    finish_taskrun,
+    running_pipelinerun,
+    running_taskrun,
+    step_state,
+    steps_of,
+)
 
 if TYPE_CHECKING:
     from osiris.simulator.cluster import SimulatedCluster
 
-JSON = dict[str, Any]
-Outcome = Literal["Succeeded", "Failed", "Cancelled", "TimedOut"]
-API_VERSION = "tekton.dev/v1"
 GROUP = "tekton.dev"
-STEPS = {"clone": ("clone",), "build": ("build", "push"), "test": ("test",), "push": ("push",)}
-IMAGE = "registry.redhat.io/openshift-pipelines/pipelines-{step}-rhel9@sha256:" + "0" * 64
 STEP_SECONDS = 20
-_TASKRUN_REASON = {
-    "Failed": "Failed",
-    "Cancelled": "TaskRunCancelled",
-    "TimedOut": "TaskRunTimeout",
-}
-_PIPELINERUN_REASON = {
-    "Failed": "Failed",
-    "Cancelled": "Cancelled",
-    "TimedOut": "PipelineRunTimeout",
-}
 
 
 @dataclass
@@ -89,16 +80,6 @@ def _not_found(resource: str, name: str, group: str = GROUP) -> ClusterError:
         f'{qualified} "{name}" not found',
         {"name": name, "kind": resource, **({"group": group} if group else {})},
     )
-
-
-def _condition(outcome: Outcome, reason: str, message: str, when: datetime) -> JSON:
-    return {
-        "type": "Succeeded",
-        "status": "True" if outcome == "Succeeded" else "False",
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": rfc3339(when),
-    }
 
 
 class TektonRuns:
@@ -174,46 +155,17 @@ class TektonRuns:
             ran = list(tasks) if outcome == "Succeeded" else list(tasks[: tasks.index(stop) + 1])
             end = cluster.clock.now()
             start = end - timedelta(
-                seconds=sum(STEP_SECONDS * len(STEPS.get(t, (t,))) + 5 for t in ran) + 5
+                seconds=sum(STEP_SECONDS * len(steps_of(t)) + 5 for t in ran) + 5
             )
-            uid = str(uuid.uuid4())
             pr_params = {
                 "git-url": "https://github.com/example/shop.git",
                 "git-revision": "main",
                 **(params or {}),
             }
-            pr: JSON = {
-                "apiVersion": API_VERSION,
-                "kind": "PipelineRun",
-                "metadata": {
-                    "name": run_name,
-                    "namespace": namespace,
-                    "uid": uid,
-                    "resourceVersion": cluster._next_version(),
-                    "generation": 1,
-                    "creationTimestamp": rfc3339(start),
-                    "labels": {"tekton.dev/pipeline": pipeline, **(labels or {})},
-                },
-                "spec": {
-                    "pipelineRef": {"name": pipeline},
-                    "params": [{"name": k, "value": v} for k, v in pr_params.items()],
-                    "taskRunTemplate": {"serviceAccountName": "pipeline"},
-                    "timeouts": {"pipeline": "1h0m0s"},
-                    **({"status": "Cancelled"} if outcome == "Cancelled" else {}),
-                },
-                "status": {
-                    "conditions": [
-                        {
-                            "type": "Succeeded",
-                            "status": "Unknown",
-                            "reason": "Running",
-                            "message": f"Tasks Completed: 0 (Failed: 0, Cancelled 0), Incomplete: {len(tasks)}, Skipped: 0",
-                            "lastTransitionTime": rfc3339(start),
-                        }
-                    ],
-                    "startTime": rfc3339(start),
-                },
-            }
+            metadata = self._metadata(
+                namespace, run_name, start, {"tekton.dev/pipeline": pipeline, **(labels or {})}
+            )
+            pr = running_pipelinerun(metadata, pipeline, pr_params, outcome, len(tasks))
             self._pipelineruns[(namespace, run_name)] = pr
             cluster._notify("add", pr)
             children: list[JSON] = []
@@ -227,7 +179,7 @@ class TektonRuns:
                     namespace,
                     f"{run_name}-{task}",
                     task,
-                    list(STEPS.get(task, (task,))),
+                    list(steps_of(task)),
                     task_outcome,
                     at,
                     sizes=step_log_size,
@@ -238,18 +190,11 @@ class TektonRuns:
                         **(labels or {}),
                     },
                     no_pod=False,
-                    pipeline=(pipeline, run_name, uid),
+                    pipeline=(pipeline, run_name, metadata["uid"]),
                 )
                 if task in pod_gone:
                     self._taskruns[(namespace, child["metadata"]["name"])].pod_exists = False
-                children.append(
-                    {
-                        "apiVersion": API_VERSION,
-                        "kind": "TaskRun",
-                        "name": child["metadata"]["name"],
-                        "pipelineTaskName": task,
-                    }
-                )
+                children.append(child_reference(child, task))
                 results += [
                     r
                     for r in child["status"].get("results", [])
@@ -259,28 +204,25 @@ class TektonRuns:
                     child["status"]["completionTime"].replace("Z", "+00:00")
                 )
             skipped = [t for t in tasks if t not in ran]
-            done = len(ran) - (0 if outcome == "Succeeded" else 1)
-            reason = "Succeeded" if outcome == "Succeeded" else _PIPELINERUN_REASON[outcome]
-            message = {
-                "Succeeded": f"Tasks Completed: {len(ran)} (Failed: 0, Cancelled 0), Skipped: 0",
-                "Failed": f"Tasks Completed: {done + 1} (Failed: 1, Cancelled 0), Skipped: {len(skipped)}",
-                "Cancelled": f'PipelineRun "{run_name}" was cancelled',
-                "TimedOut": f'PipelineRun "{run_name}" failed to finish within "1h0m0s"',
-            }[outcome]
-            status = pr["status"]
-            status.update(
-                conditions=[_condition(outcome, reason, message, at + timedelta(seconds=1))],
-                completionTime=rfc3339(at + timedelta(seconds=1)),
-                childReferences=children,
-                results=[{"name": r["name"], "value": r["value"]} for r in results],
+            finish_pipelinerun(
+                pr, outcome, ran, skipped, children, results, at + timedelta(seconds=1)
             )
-            if skipped and outcome == "Failed":
-                status["skippedTasks"] = [
-                    {"name": t, "reason": "PipelineRun was stopping"} for t in skipped
-                ]
             pr["metadata"]["resourceVersion"] = cluster._next_version()
             cluster._notify("update", pr)
             return copy.deepcopy(pr)
+
+    def _metadata(
+        self, namespace: str, name: str, created: datetime, labels: dict[str, str]
+    ) -> JSON:
+        return {
+            "name": name,
+            "namespace": namespace,
+            "uid": str(uuid.uuid4()),
+            "resourceVersion": self._cluster._next_version(),
+            "generation": 1,
+            "creationTimestamp": rfc3339(created),
+            "labels": labels,
+        }
 
     def _taskrun(
         self,
@@ -298,127 +240,22 @@ class TektonRuns:
         pipeline: tuple[str, str, str] | None,
     ) -> JSON:
         cluster = self._cluster
-        pod = f"{name}-pod"
-        meta_labels = {
-            "app.kubernetes.io/managed-by": "tekton-pipelines",
-            "tekton.dev/task": task,
-            "tekton.dev/taskRun": name,
-            **labels,
-        }
-        metadata: JSON = {
-            "name": name,
-            "namespace": namespace,
-            "uid": str(uuid.uuid4()),
-            "resourceVersion": cluster._next_version(),
-            "generation": 1,
-            "creationTimestamp": rfc3339(start),
-            "labels": meta_labels,
-        }
-        if pipeline is not None:
-            pipeline_name, run_name, run_uid = pipeline
-            meta_labels["tekton.dev/pipeline"] = pipeline_name
-            metadata["ownerReferences"] = [
-                {
-                    "apiVersion": API_VERSION,
-                    "kind": "PipelineRun",
-                    "name": run_name,
-                    "uid": run_uid,
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ]
-        obj: JSON = {
-            "apiVersion": API_VERSION,
-            "kind": "TaskRun",
-            "metadata": metadata,
-            "spec": {
-                "taskRef": {"kind": "Task", "name": task},
-                "serviceAccountName": "pipeline",
-                "timeout": "1h0m0s",
-                **({"status": "TaskRunCancelled"} if outcome == "Cancelled" else {}),
-            },
-            "status": {
-                "conditions": [
-                    {
-                        "type": "Succeeded",
-                        "status": "Unknown",
-                        "reason": "Running",
-                        "message": "Not all Steps in the Task have finished executing",
-                        "lastTransitionTime": rfc3339(start),
-                    }
-                ],
-                "startTime": rfc3339(start),
-                # PodName has no omitempty: a TaskRun that never got a pod says "".
-                "podName": "" if no_pod else pod,
-            },
-        }
+        metadata = self._metadata(namespace, name, start, labels)
+        obj = running_taskrun(metadata, task, outcome, "" if no_pod else f"{name}-pod", pipeline)
         logs: dict[str, StepLog] = {}
         record = _TaskRun(obj, logs, pod_exists=not no_pod)
         self._taskruns[(namespace, name)] = record
         cluster._notify("add", obj)
         at = start + timedelta(seconds=3)
-        step_states: list[JSON] = []
+        states: list[JSON] = []
         for index, step in enumerate([] if no_pod else steps):
-            last = index == len(steps) - 1
-            failed = outcome != "Succeeded" and last
+            failed = outcome != "Succeeded" and index == len(steps) - 1
             size = sizes.get(step, 20_000) if isinstance(sizes, dict) else sizes
             logs[f"step-{step}"] = StepLog(seed * 10 + index, namespace, task, step, size, failed)
             finished = at + timedelta(seconds=STEP_SECONDS)
-            reason = (
-                {
-                    "Succeeded": "Completed",
-                    "Failed": "Error",
-                    "Cancelled": "TaskRunCancelled",
-                    "TimedOut": "TaskRunTimeout",
-                }[outcome]
-                if failed
-                else "Completed"
-            )
-            step_states.append(
-                {
-                    "name": step,
-                    "container": f"step-{step}",
-                    "imageID": IMAGE.format(step=step),
-                    "terminated": {
-                        "exitCode": 1 if failed else 0,
-                        "reason": reason,
-                        "startedAt": rfc3339(at),
-                        "finishedAt": rfc3339(finished),
-                        "containerID": f"cri-o://{uuid.uuid5(uuid.NAMESPACE_URL, name + step).hex}",
-                    },
-                }
-            )
+            states.append(step_state(name, step, outcome, failed, at, finished))
             at = finished
-        status = obj["status"]
-        if step_states:
-            status["steps"] = step_states
-        if outcome == "Succeeded":
-            results = {
-                "clone": [
-                    ("commit", commit_of(seed)),
-                    ("url", "https://github.com/example/shop.git"),
-                ],
-                "build": [
-                    ("IMAGE_DIGEST", digest_of(seed)),
-                    (
-                        "IMAGE_URL",
-                        f"image-registry.openshift-image-registry.svc:5000/{namespace}/{task}:latest",
-                    ),
-                ],
-            }
-            if task in results:
-                status["results"] = [
-                    {"name": k, "type": "string", "value": v} for k, v in results[task]
-                ]
-        reason = "Succeeded" if outcome == "Succeeded" else _TASKRUN_REASON[outcome]
-        message = {
-            "Succeeded": "All Steps have completed executing",
-            "Failed": f'"step-{steps[-1]}" exited with code 1',
-            "Cancelled": f'TaskRun "{name}" was cancelled. ',
-            "TimedOut": f'TaskRun "{name}" failed to finish within "1h0m0s"',
-        }[outcome]
-        status["conditions"] = [_condition(outcome, reason, message, at + timedelta(seconds=1))]
-        status["completionTime"] = rfc3339(at + timedelta(seconds=1))
+        finish_taskrun(obj, outcome, steps, states, seed, at + timedelta(seconds=1))
         metadata["resourceVersion"] = cluster._next_version()
         cluster._notify("update", obj)
         return obj

@@ -73,6 +73,7 @@ DEFAULT_MEMSTORE_BYTES = 6 * GiB
 MARKER_FILE = ".osiris-ceph"
 
 DAEMON_BINARIES = ("ceph-mon", "ceph-osd", "radosgw")
+RGW = "client.rgw.a"
 REQUIRED_TOOLS = (
     *DAEMON_BINARIES,
     "ceph",
@@ -517,10 +518,22 @@ rgw lifecycle work time = 00:00-23:59
                 str(self.workdir / "client.rgw.a.keyring"),
             ]
         )
-        self._spawn("client.rgw.a", ["radosgw", "-n", "client.rgw.a"])
-        self._wait_until(
-            "client.rgw.a", "radosgw to answer HTTP", lambda: self._answers(self.http_endpoint)
-        )
+        self._run_radosgw()
+
+    def kill_radosgw(self) -> None:
+        """SIGKILL radosgw, as a crash or an OOM kill would (the tests of faults)."""
+        process = self._daemons[RGW]
+        process.kill()
+        process.wait(timeout=10)
+
+    def restart_radosgw(self, timeout: float = 60.0) -> None:
+        """Start radosgw again after :meth:`kill_radosgw`; returns once it serves."""
+        self._deadline = time.monotonic() + timeout
+        self._run_radosgw()
+
+    def _run_radosgw(self) -> None:
+        self._spawn(RGW, ["radosgw", "-n", RGW])
+        self._wait_until(RGW, "radosgw to answer HTTP", lambda: self._answers(self.http_endpoint))
         self._wait_until(
             "client.rgw.a",
             "radosgw to accept TLS connections",

@@ -155,15 +155,6 @@ def test_malformed_events_get_400_and_touch_nothing(
     assert s3_bucket.object_keys() == []
 
 
-def test_unreachable_storage_answers_503(
-    cluster: SimulatedCluster, archive_function: Callable[..., FunctionProcess]
-) -> None:
-    function = archive_function(OSIRIS_S3_ENDPOINT="http://127.0.0.1:9")
-    build = cluster.start_build("shop", "api", log_size=1000)
-    headers, body = encode(make_event(build, "update"))
-    assert http.request("POST", function.url, body=body, headers=headers).status == 503
-
-
 def test_concurrent_deliveries_archive_once(
     cluster: SimulatedCluster, archive_function: Callable[..., FunctionProcess], s3_bucket: S3Bucket
 ) -> None:

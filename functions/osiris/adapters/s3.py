@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 _NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
+# What a deployment got wrong, said so that whoever reads the log knows what to fix.
+_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}
+_CREDENTIALS_HINT = (
+    "the credentials were refused (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the bucket's "
+    "Secret) or do not grant this bucket"
+)
 _PRECONDITION = {"PreconditionFailed", "412"}
 _TAGGING_ATTEMPTS = 6  # 50 ms doubling: about 1.6 s in all
 
@@ -64,17 +70,35 @@ def make_client(settings: S3Settings) -> S3Client:
 
 def translate(exc: Exception, what: str) -> OsirisError:
     """A botocore exception → the osiris error that says what it means."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, EndpointConnectionError, SSLError
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code == "NoSuchBucket" or (what.startswith("HEAD bucket") and status == 404):
+            return StorageUnavailableError(
+                f"{what}: S3 answered {status} {code or 'NotFound'}: the bucket does not exist "
+                "(OSIRIS_STORAGE_URL or BUCKET_NAME)"
+            )
         if code in _NOT_FOUND:
             return NotFoundError(f"{what}: not found")
         if code in _PRECONDITION or status == 412:
             return PreconditionFailedError(f"{what}: already exists")
+        if code in _CREDENTIALS or status == 403:
+            return StorageUnavailableError(
+                f"{what}: S3 answered {status} {code}: {_CREDENTIALS_HINT}"
+            )
         return StorageUnavailableError(f"{what}: S3 answered {status} {code}")
+    if isinstance(exc, SSLError):
+        return StorageUnavailableError(
+            f"{what}: the S3 endpoint's certificate was not verified (OSIRIS_S3_CA_BUNDLE, "
+            f"OSIRIS_S3_VERIFY_TLS): {exc}"
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return StorageUnavailableError(
+            f"{what}: the S3 endpoint cannot be reached (OSIRIS_S3_ENDPOINT, BUCKET_HOST): {exc}"
+        )
     return StorageUnavailableError(f"{what}: {type(exc).__name__}: {exc}")
 
 

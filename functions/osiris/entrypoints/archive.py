@@ -22,7 +22,7 @@ from osiris.archive.service import Archiver, StreamSettings
 from osiris.config import ArchiveConfig, load_archive_config
 from osiris.core.events import IgnoredEvent, parse_event
 from osiris.core.keys import KeyLayout
-from osiris.errors import OsirisError
+from osiris.errors import ConfigError, OsirisError, StorageUnavailableError
 
 log = logging.getLogger("osiris.archive")
 
@@ -41,8 +41,15 @@ class ArchiveFunction:
             compress_workers=config.compress_workers,
             upload_concurrency=config.upload_concurrency,
         )
+        store = build_store(config.storage)
+        try:
+            # Refuse to start on a bucket it cannot use: a pod that is not ready says why
+            # in its log, and the broker keeps the events until it is fixed.
+            store.check()
+        except StorageUnavailableError as exc:
+            raise ConfigError(f"the archive cannot use its bucket: {exc.message}") from None
         archiver = Archiver(
-            store=build_store(config.storage),
+            store=store,
             runs=ClusterRuns(KubeApi.from_environment(config.log_read_timeout, config.kubeconfig)),
             layout=KeyLayout(config.storage.prefix, config.cluster),
             settings=settings,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from osiris.plugin.merge import BuildRow, Filters, merge
+from osiris.plugin.merge import Filters, Row, merge
 from osiris.plugin.output import age, table
 
 
-def row(uid: str, created: int, **fields: object) -> BuildRow:
+def row(uid: str, created: int, **fields: object) -> Row:
     base: dict[str, object] = {
+        "kind": "Build",
         "namespace": "shop",
         "name": f"b-{uid}",
         "uid": uid,
@@ -18,7 +19,7 @@ def row(uid: str, created: int, **fields: object) -> BuildRow:
         "started": created,
         "duration_seconds": 5,
     }
-    return BuildRow(**{**base, **fields})  # type: ignore[arg-type]
+    return Row(**{**base, **fields})  # type: ignore[arg-type]
 
 
 def test_one_row_per_uid_the_cluster_object_wins_and_is_marked_archived() -> None:
@@ -33,8 +34,8 @@ def test_one_row_per_uid_the_cluster_object_wins_and_is_marked_archived() -> Non
 
 
 def test_filters_and_limit_apply_after_the_merge() -> None:
-    rows = [row(str(n), n, buildconfig="api" if n % 2 else "web") for n in range(10)]
-    assert [r.uid for r in merge(rows, [], Filters(buildconfig="api"), limit=2)] == ["9", "7"]
+    rows = [row(str(n), n, group="api" if n % 2 else "web") for n in range(10)]
+    assert [r.uid for r in merge(rows, [], Filters(group="api"), limit=2)] == ["9", "7"]
     assert merge(rows, [], Filters(phase="Running")) == []
     with_commit = [row("x", 1, commit="deadbeefcafe")]
     assert merge(with_commit, [], Filters(commit="deadbee")) == with_commit

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from osiris.plugin.merge import Filters, Row, merge
-from osiris.plugin.output import age, table
+from osiris.plugin.output import age, duration, table, why
+from osiris.plugin.tekton import last_lines, prefixed
 
 
 def row(uid: str, created: int, **fields: object) -> Row:
@@ -67,3 +70,38 @@ def test_table_pads_columns_and_is_empty_without_rows() -> None:
         "NAME        X\na           1\nlong-name   2\n"
     )
     assert table(["NAME"], []) == ""
+
+
+LOG = b"one\r\n\xff two\n\nthree"
+
+
+@pytest.mark.parametrize("cut", range(len(LOG) + 1))
+def test_prefixed_lines_whatever_the_chunks(cut: int) -> None:
+    chunks = [LOG[:cut], LOG[cut:]]
+    assert b"".join(prefixed(b"[s] ", chunks)) == b"[s] one\r\n[s] \xff two\n[s] \n[s] three\n"
+    assert b"".join(prefixed(b"[s] ", [c + b"\n" for c in [LOG]])) == (
+        b"[s] one\r\n[s] \xff two\n[s] \n[s] three\n"
+    )
+    assert b"".join(last_lines(2, chunks)) == b"\nthree"
+    assert b"".join(last_lines(0, chunks)) == b""
+
+
+def test_an_empty_step_prints_nothing() -> None:
+    assert b"".join(prefixed(b"[s] ", [b"", b""])) == b""
+
+
+def test_tekton_cells() -> None:
+    assert [duration(s) for s in (0, 45, 65, 3600, 3725)] == [
+        "0s",
+        "45s",
+        "1m5s",
+        "1h0m0s",
+        "1h2m5s",
+    ]
+    failed = row("f", 1, kind="TaskRun", phase="Failed", reason="Failed")
+    assert why(failed) == "<none>"
+    assert why(replace(failed, reason="TaskRunTimeout", phase="TimedOut")) == "TaskRunTimeout"
+    assert why(replace(failed, finding="oom-killed")) == "oom-killed"
+    # The archive's finding survives the cluster's object winning the merge.
+    merged = merge([replace(failed, in_cluster=True)], [replace(failed, finding="oom-killed")])
+    assert merged[0].finding == "oom-killed" and merged[0].in_cluster and merged[0].archived

@@ -35,6 +35,7 @@ from osiris.simulator.auth import AccessPolicy, User
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.contract import OpenApiContract
+from tests.support.tekton_archive import TektonFactory
 
 SERVICE_ACCOUNT = "system:serviceaccount:osiris:lookup"
 TOKENS = {
@@ -45,6 +46,9 @@ TOKENS = {
 FORGED = "forged-token-0123456789"
 EVERY_TOKEN = (*TOKENS, FORGED)
 SHA = "9c1185a5c5e9fc54612808977ee8f548b2258d31"
+# The simulated cluster's names of a one-task pipeline "ci" and of its TaskRun.
+PIPELINERUN_NAME = "ci-1"
+TASKRUN_NAME = "ci-1-test"
 A, B = "shop", "secret"
 
 # ---------------------------------------------------------------- callers
@@ -83,6 +87,17 @@ def operations(namespace: str) -> dict[str, str]:
         "buildconfigs": f"{ns}/buildconfigs",
         "latest": f"{ns}/buildconfigs/api/latest",
         "search": f"{ns}/search?q=password",
+        "taskruns": f"{ns}/taskruns",
+        "taskrun": f"{ns}/taskruns/{TASKRUN_NAME}",
+        "step log": f"{ns}/taskruns/{TASKRUN_NAME}/log?step=test",
+        "steps log": f"{ns}/taskruns/{TASKRUN_NAME}/log",
+        "tasks": f"{ns}/tasks",
+        "task latest": f"{ns}/tasks/test/latest",
+        "pipelineruns": f"{ns}/pipelineruns",
+        "pipelinerun": f"{ns}/pipelineruns/{PIPELINERUN_NAME}",
+        "pipelinerun log": f"{ns}/pipelineruns/{PIPELINERUN_NAME}/log",
+        "pipelines": f"{ns}/pipelines",
+        "pipeline latest": f"{ns}/pipelines/ci/latest",
     }
 
 
@@ -91,6 +106,8 @@ ACROSS = {
     "commit": f"/api/v1/builds?commit={SHA}",
     "commit prefix": f"/api/v1/builds?commit={SHA[:7]}",
     "clusters": "/api/v1/clusters",
+    "runs by commit": f"/api/v1/runs?commit={SHA}",
+    "runs by ref": "/api/v1/runs?ref=main",
 }
 EVERY_URL = [*operations(A).values(), *operations(B).values(), *ACROSS.values()]
 
@@ -120,6 +137,8 @@ def matrix() -> list[Row]:
         Row("bob", BOB, ACROSS["namespaces"], 200, visible=()),
         Row("bob", BOB, ACROSS["commit"], 200, visible=()),
         Row("bob", BOB, ACROSS["commit prefix"], 200, visible=()),
+        Row("bob", BOB, ACROSS["runs by commit"], 200, visible=()),
+        Row("bob", BOB, ACROSS["runs by ref"], 200, visible=()),
     ]
     # Rights in A, not in B: everything of A, nothing of B, not even whether it exists.
     rows += [Row("alice", ALICE, url, 200) for url in operations(A).values()]
@@ -133,6 +152,10 @@ def matrix() -> list[Row]:
         Row("alice", ALICE, ACROSS["namespaces"], 200, visible=(A,)),
         Row("alice", ALICE, ACROSS["commit"], 200, visible=(A,)),
         Row("alice", ALICE, ACROSS["commit prefix"], 200, visible=(A,)),
+        Row("alice", ALICE, ACROSS["runs by commit"], 200, visible=(A,)),
+        Row("alice", ALICE, ACROSS["runs by ref"], 200, visible=(A,)),
+        Row("alice", ALICE, operations(A)["taskruns"], 200, visible=(A,)),
+        Row("alice", ALICE, operations(A)["pipelineruns"], 200, visible=(A,)),
         Row("alice", ALICE, ACROSS["clusters"], 200),
         # Another cluster's archives: this cluster's RBAC cannot vouch for them.
         Row("alice", ALICE, f"{operations(A)['builds']}?cluster=other", 403, "forbidden"),
@@ -187,6 +210,20 @@ def _seed(root: Path) -> None:
                 commit=SHA,
             ),
         )
+        _seed_tekton(store, layout, namespace)
+
+
+def _seed_tekton(store: LocalStore, layout: KeyLayout, namespace: str) -> None:
+    """A one-task PipelineRun whose step logs what the namespace's build log says."""
+    factory = TektonFactory(store, layout, namespace)
+    tekton = factory.cluster.tekton
+    run = tekton.run_pipeline(namespace, "ci", tasks=("test",), seed=1)
+    assert run["metadata"]["name"] == PIPELINERUN_NAME
+    tekton.replace_step_log(
+        namespace, TASKRUN_NAME, "test", lambda: [f"{namespace}: password accepted\n".encode()]
+    )
+    factory.archive(tekton.get_taskrun(namespace, TASKRUN_NAME))
+    factory.archive(run)
 
 
 @dataclass
@@ -292,7 +329,10 @@ def test_the_auth_matrix(served: Served, row: Row) -> None:
     if row.status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     if row.status == 200 and "/log" in row.url:
-        assert response.text == f"{A}: password accepted\n"
+        # One log as stored; several with each line prefixed by its task and step.
+        prefix = {"/taskruns/": "[test] ", "/pipelineruns/": "[test : test] "}
+        kind = next((k for k in prefix if k in row.url and "step=" not in row.url), None)
+        assert response.text == (prefix[kind] if kind else "") + f"{A}: password accepted\n"
     if row.visible is not None:
         assert _namespaces_of(response.json(), row.url) == list(row.visible)
         assert f"{B}: " not in response.text

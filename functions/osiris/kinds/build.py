@@ -14,6 +14,7 @@ from typing import Any
 from osiris.core import keys
 from osiris.core.keys import BUILD_KEYS, TERMINAL_PHASES, BuildRef, IndexEntry, KindKeys
 from osiris.core.metadata import SCHEMA_VERSION, UnavailableLog, log_section
+from osiris.core.views import KindView
 from osiris.errors import InvalidEventError, InvalidNameError
 from osiris.kinds import fields
 from osiris.kinds.base import Archiving, IndexFields, LogPart, LogResult
@@ -251,6 +252,7 @@ class BuildKind:
     api_version = API_VERSION
     keys: KindKeys = BUILD_KEYS
     group_kind = "BuildConfig"
+    view = KindView(KIND, "builds", "build", "buildConfig", "buildconfigs", numbered=True)
 
     def object_path(self, namespace: str, name: str) -> str:
         return object_path(namespace, name)

@@ -162,20 +162,21 @@ def _nowhere(
     error: NotFoundError | LogUnavailableError,
 ) -> NotFoundError | LogUnavailableError:
     """The error for a log the archive did not serve, of a run the cluster does not have."""
-    what = f"{resource.word} {name} in namespace {namespace}"
-    if isinstance(error, LogUnavailableError):
-        return LogUnavailableError(
-            f"{what} is archived without its log ({error.reason or error.message}) and the "
-            "cluster no longer has it",
-            error.reason,
-        )
-    if step is not None:  # the run may be archived without that step
+    if step is not None:  # archived, maybe, but without that step
         try:
             document = session.lookup.get_json(_run_path(resource, namespace, name))
         except NotFoundError:
             pass
         else:
-            return NotFoundError(no_step_message(name, namespace, step, document))
+            steps = [s for s in document.get("steps") or [] if isinstance(s, dict)]
+            if step not in {s.get("name") for s in steps}:
+                return NotFoundError(no_step_message(name, namespace, step, document))
+    if isinstance(error, LogUnavailableError):
+        return LogUnavailableError(
+            f"{resource.word} {name} in namespace {namespace} is archived without its log "
+            f"({error.reason or error.message}) and the cluster no longer has it",
+            error.reason,
+        )
     return NotFoundError(
         f'{resource.word} "{name}" not found in namespace "{namespace}": neither the cluster '
         "nor the osiris archive has it"

@@ -30,18 +30,22 @@ from tests.plugin.kubectl import debian_kubectl
 
 VENV_BIN = Path(sys.executable).parent
 LOOKUP_NAMESPACE = "osiris"
-# alice reads shop; admin reads builds in every namespace (for -A).
+# alice reads shop; admin reads runs in every namespace (for -A).
 USERS = {**TOKENS, "admin-token": SimUser("admin")}
+TEKTON_RESOURCES = ("taskruns", "pipelineruns", "pods/log")
 
 
 def policy() -> AccessPolicy:
-    """The lookup's service account and alice's rights in shop (cluster reads too), and
-    alice may read the lookup's Knative Service (discovery)."""
+    """The lookup's service account and alice's rights in shop (cluster reads too: builds,
+    Tekton runs and their pods' logs), and alice may read the lookup's Knative Service
+    (discovery)."""
     return (
         lookup_policy()
         .allow("alice", namespaces=[NAMESPACE])
+        .allow("alice", namespaces=[NAMESPACE], resources=TEKTON_RESOURCES)
         .allow("alice", namespaces=[LOOKUP_NAMESPACE], resources=["services"], verbs=["get"])
         .allow("admin")
+        .allow("admin", resources=TEKTON_RESOURCES)
     )
 
 

@@ -17,7 +17,15 @@ from osiris.plugin import commands
 from osiris.plugin.cluster import Cluster, KubeOptions
 from osiris.plugin.completion import SCRIPTS
 from osiris.plugin.errors import EXIT_OK, exit_code
-from osiris.plugin.merge import PHASES, Filters
+from osiris.plugin.merge import Filters
+from osiris.plugin.resources import (
+    ALL_PHASES,
+    BUILD,
+    RESOURCES,
+    RunResource,
+    by_alias,
+    get_arguments,
+)
 from osiris.plugin.search import SearchRequest, search_logs
 
 
@@ -50,21 +58,27 @@ def parser() -> argparse.ArgumentParser:
     )
     top = argparse.ArgumentParser(
         prog="kubectl osiris",
-        description="Builds and build logs from the cluster and the osiris archive.",
+        description="Builds, TaskRuns, PipelineRuns and their logs from the cluster and the "
+        "osiris archive.",
     )
     sub = top.add_subparsers(dest="command", required=True)
 
-    logs = sub.add_parser("logs", parents=[common], help="print a build's log")
-    logs.add_argument("target", metavar="build/NAME|NAME|bc/NAME")
+    logs = sub.add_parser("logs", parents=[common], help="print a run's log")
+    logs.add_argument("target", metavar="build/NAME|NAME|bc/NAME|taskrun/NAME|pipelinerun/NAME")
     logs.add_argument("--tail", type=_positive, help="only the last N lines")
+    logs.add_argument("--step", help="a TaskRun's one step, byte-exact (default: every step)")
 
-    get = sub.add_parser("get", parents=[common], help="list builds or buildconfigs")
-    get.add_argument("resource", choices=["builds", "build", "buildconfigs", "buildconfig", "bc"])
+    get = sub.add_parser("get", parents=[common], help="list runs or buildconfigs")
+    get.add_argument("resource", choices=get_arguments())
     get.add_argument("-A", "--all-namespaces", action="store_true")
-    get.add_argument("--buildconfig", help="only builds of this BuildConfig")
-    get.add_argument("--phase", choices=PHASES, help="only builds in this phase")
-    get.add_argument("--commit", help="only builds of this commit (7 or more hex digits)")
-    get.add_argument("--limit", type=_positive, help="at most N builds, the newest")
+    for resource in RESOURCES:
+        get.add_argument(
+            f"--{resource.group_flag}",
+            help=f"only {resource.resource} of this {resource.group_kind}",
+        )
+    get.add_argument("--phase", choices=ALL_PHASES, help="only runs in this phase")
+    get.add_argument("--commit", help="only runs of this commit (7 or more hex digits)")
+    get.add_argument("--limit", type=_positive, help="at most N runs, the newest")
     get.add_argument("-o", "--output", choices=["wide", "json", "yaml", "name"])
 
     search = sub.add_parser(
@@ -74,16 +88,28 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("-i", "--ignore-case", action="store_true")
     search.add_argument("-c", "--count", action="store_true", help="matching lines per build")
     search.add_argument("--buildconfig", help="only builds of this BuildConfig")
-    search.add_argument("--phase", choices=PHASES, help="only builds in this phase")
+    search.add_argument("--phase", choices=BUILD.phases, help="only builds in this phase")
     search.add_argument("--limit", type=_positive, help="at most N lines (default: all)")
     search.add_argument("-o", "--output", choices=["json"])
 
-    describe = sub.add_parser("describe", parents=[common], help="a build's archived metadata")
-    describe.add_argument("target", metavar="build/NAME")
+    describe = sub.add_parser("describe", parents=[common], help="a run's archived metadata")
+    describe.add_argument("target", metavar="build/NAME|taskrun/NAME|pipelinerun/NAME")
 
     completion = sub.add_parser("completion", parents=[common], help="shell completion script")
     completion.add_argument("shell", choices=sorted(SCRIPTS))
     return top
+
+
+def _check_get(top: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The group flag and the phase must be the listed kind's."""
+    resource: RunResource | None = by_alias(args.resource)
+    for other in RESOURCES:
+        if getattr(args, other.group_flag) is not None and other is not resource:
+            what = resource.resource if resource else "buildconfigs"
+            top.error(f"--{other.group_flag} is for {other.resource}, not {what}")
+    if args.phase is not None and (resource is None or args.phase not in resource.phases):
+        allowed = ", ".join(resource.phases) if resource else "none"
+        top.error(f"--phase {args.phase}: {args.resource} have these phases: {allowed}")
 
 
 def run(args: argparse.Namespace, environment_url: str | None) -> int:
@@ -107,9 +133,9 @@ def run(args: argparse.Namespace, environment_url: str | None) -> int:
         sys.stderr,
     )
     if args.command == "logs":
-        commands.logs(session, args.target, args.tail)
+        commands.logs(session, args.target, args.tail, args.step)
     elif args.command == "describe":
-        commands.describe_build(session, args.target)
+        commands.describe_run(session, args.target)
     elif args.command == "search":
         search_logs(
             session,
@@ -123,11 +149,12 @@ def run(args: argparse.Namespace, environment_url: str | None) -> int:
             ),
             json_output=args.output == "json",
         )
-    elif args.resource in ("builds", "build"):
-        commands.get_builds(
+    elif (resource := by_alias(args.resource)) is not None:
+        commands.get_runs(
             session,
+            resource,
             all_namespaces=args.all_namespaces,
-            filters=Filters(args.buildconfig, args.phase, args.commit),
+            filters=Filters(getattr(args, resource.group_flag), args.phase, args.commit),
             limit=args.limit or None,
             out=args.output or "table",
         )
@@ -143,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = top.parse_args(argv)
     if getattr(args, "all_namespaces", False) and args.namespace:
         top.error("-A/--all-namespaces and -n/--namespace exclude each other")
+    if args.command == "get":
+        _check_get(top, args)
     try:
         return run(args, os.environ.get("OSIRIS_LOOKUP_URL") or None)
     except OsirisError as error:

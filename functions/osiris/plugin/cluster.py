@@ -60,7 +60,8 @@ def _login_hint(server: str) -> Iterator[None]:
 
 
 class Cluster:
-    """Builds, BuildConfigs, build logs and the lookup's Knative Service of one cluster."""
+    """Runs (Builds, TaskRuns, PipelineRuns), their logs and the lookup's Knative Service
+    of one cluster."""
 
     def __init__(self, api: KubeApi, namespace: str) -> None:
         self.api = _UserApi(api)
@@ -94,17 +95,11 @@ class Cluster:
     def authorization(self) -> str | None:
         return self.api.authorization()
 
-    def builds(self, namespace: str | None) -> list[dict[str, Any]]:
-        return self._list("builds", namespace)
-
-    def buildconfigs(self, namespace: str | None) -> list[dict[str, Any]]:
-        return self._list("buildconfigs", namespace)
-
-    def _list(self, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+    def objects(self, api: str, resource: str, namespace: str | None) -> list[dict[str, Any]]:
+        """Every object of ``resource`` (under ``api``, "/apis/build.openshift.io/v1") in
+        ``namespace``, or in every namespace with None; page by page."""
         path = (
-            f"{BUILDS}/{resource}"
-            if namespace is None
-            else (f"{BUILDS}/namespaces/{namespace}/{resource}")
+            f"{api}/{resource}" if namespace is None else f"{api}/namespaces/{namespace}/{resource}"
         )
         items: list[dict[str, Any]] = []
         query: dict[str, str] = {"limit": "500"}
@@ -116,22 +111,37 @@ class Cluster:
                 return items
             query = {"limit": "500", "continue": token}
 
-    def build(self, namespace: str, name: str) -> dict[str, Any] | None:
+    def object(self, api: str, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """One object, None when the cluster does not have it."""
         try:
-            return self.api.get_json(f"{BUILDS}/namespaces/{namespace}/builds/{name}")
+            return self.api.get_json(f"{api}/namespaces/{namespace}/{resource}/{name}")
         except NotFoundError:
             return None
 
-    def buildconfig_exists(self, namespace: str, name: str) -> bool:
-        try:
-            self.api.get_json(f"{BUILDS}/namespaces/{namespace}/buildconfigs/{name}")
-        except NotFoundError:
-            return False
-        return True
+    def builds(self, namespace: str | None) -> list[dict[str, Any]]:
+        return self.objects(BUILDS, "builds", namespace)
+
+    def buildconfigs(self, namespace: str | None) -> list[dict[str, Any]]:
+        return self.objects(BUILDS, "buildconfigs", namespace)
+
+    def build(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.object(BUILDS, "builds", namespace, name)
 
     def log(self, namespace: str, name: str, tail: int | None) -> Iterator[bytes]:
-        query = {} if tail is None else {"tailLines": str(tail)}
-        stream = self.api.open_stream(f"{BUILDS}/namespaces/{namespace}/builds/{name}/log", query)
+        """A build's log (``oc logs build/NAME``)."""
+        return self._stream(f"{BUILDS}/namespaces/{namespace}/builds/{name}/log", {}, tail)
+
+    def pod_log(
+        self, namespace: str, pod: str, container: str, tail: int | None
+    ) -> Iterator[bytes]:
+        """One container's log of a pod (a TaskRun's step: ``step-<name>``)."""
+        path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
+        return self._stream(path, {"container": container}, tail)
+
+    def _stream(self, path: str, query: dict[str, str], tail: int | None) -> Iterator[bytes]:
+        if tail is not None:
+            query = {**query, "tailLines": str(tail)}
+        stream = self.api.open_stream(path, query)
         try:
             yield from stream
         finally:

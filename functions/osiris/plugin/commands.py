@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
@@ -11,21 +11,11 @@ from urllib.parse import quote
 from osiris.errors import LogUnavailableError, NotFoundError, PermanentError
 from osiris.plugin import output
 from osiris.plugin.cluster import LOOKUP_SERVICE, Cluster
-from osiris.plugin.describe import describe
 from osiris.plugin.lookup import LookupClient
-from osiris.plugin.merge import (
-    FINISHED,
-    BuildRow,
-    Filters,
-    from_archive,
-    from_cluster,
-    merge,
-    merge_buildconfigs,
-)
+from osiris.plugin.merge import Filters, Row, from_archive, merge, merge_buildconfigs
 from osiris.plugin.progress import Progress
-
-BUILD_KINDS = ("build", "builds", "build.build.openshift.io")
-BUILDCONFIG_KINDS = ("bc", "buildconfig", "buildconfigs", "buildconfig.build.openshift.io")
+from osiris.plugin.resources import BUILD, BUILDCONFIG_ALIASES, RunResource, by_alias
+from osiris.plugin.tekton import no_step_message
 
 
 @dataclass(frozen=True)
@@ -92,26 +82,38 @@ class Session:
         self.stdout.flush()
 
 
-def split_target(target: str) -> tuple[str, str]:
-    """``build/NAME``, ``bc/NAME`` or a bare ``NAME`` → (``build`` | ``bc``, NAME)."""
+def split_target(target: str) -> tuple[RunResource | None, str]:
+    """``build/NAME``, ``taskrun/NAME``, ``pr/NAME``, … or a bare ``NAME`` (a build) →
+    (the kind's entry, NAME); ``bc/NAME`` → (None, NAME)."""
     kind, _, name = target.rpartition("/")
-    if not kind or kind in BUILD_KINDS:
-        return "build", name
-    if kind in BUILDCONFIG_KINDS:
-        return "bc", name
-    raise PermanentError(f"cannot read logs of {kind!r}: use build/NAME or bc/NAME")
+    if not name:
+        raise PermanentError(f"no name in {target!r}: use TYPE/NAME, build/web-3")
+    if not kind:
+        return BUILD, name
+    if kind in BUILDCONFIG_ALIASES:
+        return None, name
+    resource = by_alias(kind)
+    if resource is None:
+        raise PermanentError(
+            f"cannot read logs of {kind!r}: use build/NAME, bc/NAME, taskrun/NAME or "
+            "pipelinerun/NAME"
+        )
+    return resource, name
 
 
 # ------------------------------------------------------------------------------- logs
 
 
-def logs(session: Session, target: str, tail: int | None) -> None:
-    kind, name = split_target(target)
+def logs(session: Session, target: str, tail: int | None, step: str | None = None) -> None:
+    resource, name = split_target(target)
     namespace = session.namespace
     uid = None
-    if kind == "bc":
+    if resource is None:
+        resource = BUILD
         name, uid = _latest_of(session, namespace, name)
-    chunks = _log_chunks(session, namespace, name, uid, tail)
+    if step is not None and not resource.has_steps:
+        raise PermanentError(f"--step is for taskrun/NAME, not {resource.word}/{name}")
+    chunks = _log_chunks(session, resource, namespace, name, uid, tail, step)
     first = next(chunks, b"")  # failures happen here, before anything reaches stdout
     progress = Progress.for_streams(session.stdout, session.stderr)
     for chunk in _prepend(first, chunks):
@@ -128,25 +130,22 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _log_chunks(
-    session: Session, namespace: str, name: str, uid: str | None, tail: int | None
+    session: Session,
+    resource: RunResource,
+    namespace: str,
+    name: str,
+    uid: str | None,
+    tail: int | None,
+    step: str | None,
 ) -> Iterator[bytes]:
-    archived = session.lookup.log(namespace, name, uid, tail)
+    archived = session.lookup.log(resource.resource, namespace, name, uid, tail, step)
     try:
         first = next(archived, b"")
     except (NotFoundError, LogUnavailableError) as error:
-        if session.cluster.build(namespace, name) is None:
-            if isinstance(error, LogUnavailableError):
-                raise LogUnavailableError(
-                    f"build {name} in namespace {namespace} is archived without its log "
-                    f"({error.reason or error.message}) and the cluster no longer has it",
-                    error.reason,
-                ) from None
-            raise NotFoundError(
-                f'build "{name}" not found in namespace "{namespace}": neither the cluster '
-                "nor the osiris archive has it"
-            ) from None
-        # Not archived yet (or archived without its log): the cluster still serves it.
-        cluster_log = session.cluster.log(namespace, name, tail)
+        # Not archived yet (or archived without its log): the cluster may still serve it.
+        cluster_log = resource.cluster_log(session.cluster, namespace, name, tail, step)
+        if cluster_log is None:
+            raise _nowhere(session, resource, namespace, name, step, error) from None
         yield next(cluster_log, b"")
         yield from cluster_log
         return
@@ -154,18 +153,52 @@ def _log_chunks(
     yield from archived
 
 
+def _nowhere(
+    session: Session,
+    resource: RunResource,
+    namespace: str,
+    name: str,
+    step: str | None,
+    error: NotFoundError | LogUnavailableError,
+) -> NotFoundError | LogUnavailableError:
+    """The error for a log the archive did not serve, of a run the cluster does not have."""
+    if step is not None:  # archived, maybe, but without that step
+        try:
+            document = session.lookup.get_json(_run_path(resource, namespace, name))
+        except NotFoundError:
+            pass
+        else:
+            steps = [s for s in document.get("steps") or [] if isinstance(s, dict)]
+            if step not in {s.get("name") for s in steps}:
+                return NotFoundError(no_step_message(name, namespace, step, document))
+    if isinstance(error, LogUnavailableError):
+        return LogUnavailableError(
+            f"{resource.word} {name} in namespace {namespace} is archived without its log "
+            f"({error.reason or error.message}) and the cluster no longer has it",
+            error.reason,
+        )
+    return NotFoundError(
+        f'{resource.word} "{name}" not found in namespace "{namespace}": neither the cluster '
+        "nor the osiris archive has it"
+    )
+
+
+def _run_path(resource: RunResource, namespace: str, name: str) -> str:
+    return f"/namespaces/{quote(namespace)}/{resource.resource}/{quote(name)}"
+
+
 def _latest_of(session: Session, namespace: str, buildconfig: str) -> tuple[str, str | None]:
     """The newest build of a BuildConfig, in the cluster or the archive: (name, uid)."""
     candidates = [
         row
-        for row in map(from_cluster, session.cluster.builds(namespace))
-        if row.buildconfig == buildconfig
+        for row in map(BUILD.from_cluster, session.cluster.builds(namespace))
+        if row.group == buildconfig
     ]
     try:
         latest = session.lookup.get_json(
             f"/namespaces/{quote(namespace)}/buildconfigs/{quote(buildconfig)}/latest"
         )
-        candidates.append(from_archive(latest))
+        candidates.append(from_archive(latest, BUILD.kind, BUILD.group_field))
     except NotFoundError:
         pass
     if not candidates:
@@ -180,47 +213,72 @@ def _latest_of(session: Session, namespace: str, buildconfig: str) -> tuple[str,
 # ------------------------------------------------------------------------------- get
 
 
-def get_builds(
+def get_runs(
     session: Session,
+    resource: RunResource,
     *,
     all_namespaces: bool,
     filters: Filters,
     limit: int | None,
     out: str,
 ) -> None:
+    """``get builds|taskruns|pipelineruns``: the cluster's and the archive's, one row per uid."""
     namespace = None if all_namespaces else session.namespace
-    cluster_rows = [from_cluster(obj) for obj in session.cluster.builds(namespace)]
+    cluster_rows = [
+        resource.from_cluster(obj) for obj in _cluster_runs(session, resource, namespace)
+    ]
     archive_rows = (
         []
-        if filters.phase not in (None, *FINISHED)
-        else _archived_builds(session, namespace, filters, limit)
+        if filters.phase not in (None, *resource.finished)
+        else _archived_runs(session, resource, namespace, filters, limit)
     )
     rows = merge(cluster_rows, archive_rows, filters, limit)
     if out in ("table", "wide"):
-        text = output.build_table(
-            rows, int(time.time()), wide=out == "wide", namespaces=all_namespaces
-        )
+        text = resource.table(rows, int(time.time()), out == "wide", all_namespaces)
         session.write(text)
         if not text:
             where = "any namespace" if namespace is None else f"{namespace} namespace"
             session.stderr.write(f"No resources found in {where}.\n")
     elif out == "name":
-        session.write(output.names("build.build.openshift.io", [r.name for r in rows]))
+        session.write(output.names(resource.qualified, [r.name for r in rows]))
     else:
-        session.write(output.render_document(output.as_list([r.document() for r in rows]), out))
+        session.write(
+            output.render_document(output.as_list([resource.document(r) for r in rows]), out)
+        )
 
 
-def _archived_builds(
-    session: Session, namespace: str | None, filters: Filters, limit: int | None
-) -> list[BuildRow]:
+def _cluster_runs(
+    session: Session, resource: RunResource, namespace: str | None
+) -> list[dict[str, Any]]:
+    try:
+        return session.cluster.objects(resource.api, resource.resource, namespace)
+    except NotFoundError:  # the cluster does not serve the kind (no Tekton): the archive may
+        if resource is BUILD:
+            raise
+        return []
+
+
+def _archived_runs(
+    session: Session,
+    resource: RunResource,
+    namespace: str | None,
+    filters: Filters,
+    limit: int | None,
+) -> list[Row]:
     lookup = session.lookup
+
+    def rows(items: Iterable[dict[str, Any]]) -> list[Row]:
+        return [from_archive(item, resource.kind, resource.group_field) for item in items]
+
     if filters.commit is not None:
         if len(filters.commit) < 7:
             raise PermanentError("--commit needs at least 7 hex digits of the commit id")
-        items = lookup.pages("/builds", {"commit": filters.commit}, None)
+        # Builds have their own route; /runs answers for every kind.
+        path = "/builds" if resource is BUILD else "/runs"
+        items = lookup.pages(path, {"commit": filters.commit}, None)
         return [
             row
-            for row in map(from_archive, items)
+            for row in rows(i for i in items if i.get("kind", resource.kind) == resource.kind)
             if namespace is None or row.namespace == namespace
         ]
     namespaces = (
@@ -229,18 +287,20 @@ def _archived_builds(
         else [item["name"] for item in lookup.get_json("/namespaces").get("items", [])]
     )
     query: dict[str, str] = {}
-    if filters.buildconfig:
-        query["buildconfig"] = filters.buildconfig
+    if filters.group:
+        query[resource.group_flag] = filters.group
     if filters.phase:
         query["phase"] = filters.phase
-    rows: list[BuildRow] = []
+    found: list[Row] = []
     for name in namespaces:
         try:
-            found = list(lookup.pages(f"/namespaces/{quote(name)}/builds", query, limit))
+            listed = list(
+                lookup.pages(f"/namespaces/{quote(name)}/{resource.resource}", query, limit)
+            )
         except NotFoundError:  # nothing archived in that namespace
             continue
-        rows.extend(map(from_archive, found))
-    return rows
+        found.extend(rows(listed))
+    return found
 
 
 def get_buildconfigs(session: Session, *, all_namespaces: bool, out: str) -> None:
@@ -282,22 +342,25 @@ def get_buildconfigs(session: Session, *, all_namespaces: bool, out: str) -> Non
 # ------------------------------------------------------------------------------- describe
 
 
-def describe_build(session: Session, target: str) -> None:
-    kind, name = split_target(target)
-    if kind != "build":
-        raise PermanentError("describe takes build/NAME")
+def describe_run(session: Session, target: str) -> None:
+    resource, name = split_target(target)
+    if resource is None:
+        raise PermanentError("describe takes build/NAME, taskrun/NAME or pipelinerun/NAME")
     namespace = session.namespace
     try:
-        document = session.lookup.get_json(f"/namespaces/{quote(namespace)}/builds/{quote(name)}")
+        document = session.lookup.get_json(_run_path(resource, namespace, name))
     except NotFoundError:
-        if session.cluster.build(namespace, name) is not None:
+        if session.cluster.object(resource.api, resource.resource, namespace, name) is not None:
+            elsewhere = resource.describe_elsewhere.format(name=name, namespace=namespace)
             raise NotFoundError(
-                f'build "{name}" in namespace "{namespace}" is not archived yet; the cluster '
-                f"still has it: oc describe build/{name} -n {namespace}"
+                f'{resource.word} "{name}" in namespace "{namespace}" is not archived yet; the '
+                f"cluster still has it: {elsewhere}"
             ) from None
         raise NotFoundError(
-            f'build "{name}" not found in namespace "{namespace}": neither the cluster nor '
-            "the osiris archive has it"
+            f'{resource.word} "{name}" not found in namespace "{namespace}": neither the '
+            "cluster nor the osiris archive has it"
         ) from None
-    in_cluster = session.cluster.build(namespace, name) is not None
-    session.write(describe(document, in_cluster))
+    in_cluster = (
+        session.cluster.object(resource.api, resource.resource, namespace, name) is not None
+    )
+    session.write(resource.describe(document, in_cluster))

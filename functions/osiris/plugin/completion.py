@@ -1,13 +1,25 @@
-"""``completion bash|zsh``: shell completion for ``kubectl-osiris`` (commands and flags)."""
+"""``completion bash|zsh``: shell completion for ``kubectl-osiris`` (commands, the kinds
+of :data:`~osiris.plugin.resources.RESOURCES`, their TYPE/ prefixes, flags and phases)."""
 
 from __future__ import annotations
 
+from osiris.plugin.resources import ALL_PHASES, GROUP_FLAGS, RESOURCES
+
 COMMANDS = "logs get describe completion"
-GET_RESOURCES = "builds buildconfigs"
-FLAGS = (
-    "-n --namespace -A --all-namespaces --tail --buildconfig --phase --commit --limit -o "
-    "--output --server --lookup-namespace --kubeconfig --context --certificate-authority "
-    "--insecure-skip-tls-verify"
+GET_RESOURCES = " ".join([*(r.resource for r in RESOURCES), "buildconfigs"])
+# TYPE/ of logs' and describe's TYPE/NAME: each kind's usual and short names.
+TARGETS = " ".join(
+    [f"{a}/" for r in RESOURCES for a in (r.aliases[0], *(a for a in r.aliases if len(a) <= 3))]
+    + ["bc/"]
+)
+PHASES = " ".join(ALL_PHASES)
+FLAGS = " ".join(
+    [
+        "-n --namespace -A --all-namespaces --tail --step",
+        *(f"--{flag}" for flag in GROUP_FLAGS),
+        "--phase --commit --limit -o --output --server --lookup-namespace --kubeconfig",
+        "--context --certificate-authority --insecure-skip-tls-verify",
+    ]
 )
 
 BASH = f"""# bash completion for kubectl-osiris; load with: source <(kubectl-osiris completion bash)
@@ -17,8 +29,9 @@ _kubectl_osiris() {{
     prev="${{COMP_WORDS[COMP_CWORD-1]}}"
     case "$prev" in
         -o|--output) COMPREPLY=($(compgen -W "wide json yaml name" -- "$cur")); return ;;
-        --phase) COMPREPLY=($(compgen -W "New Pending Running Complete Failed Error Cancelled" -- "$cur")); return ;;
+        --phase) COMPREPLY=($(compgen -W "{PHASES}" -- "$cur")); return ;;
         get) COMPREPLY=($(compgen -W "{GET_RESOURCES}" -- "$cur")); return ;;
+        logs|describe) compopt -o nospace 2>/dev/null; COMPREPLY=($(compgen -W "{TARGETS}" -- "$cur")); return ;;
         completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
@@ -37,8 +50,12 @@ _kubectl_osiris() {{
         compadd -- {COMMANDS}
     elif [[ "${{words[CURRENT-1]}}" == (-o|--output) ]]; then
         compadd -- wide json yaml name
+    elif [[ "${{words[CURRENT-1]}}" == --phase ]]; then
+        compadd -- {PHASES}
     elif [[ "${{words[2]}}" == get && CURRENT == 3 ]]; then
         compadd -- {GET_RESOURCES}
+    elif [[ "${{words[2]}}" == (logs|describe) && CURRENT == 3 ]]; then
+        compadd -S '' -- {TARGETS}
     elif [[ "${{words[2]}}" == completion ]]; then
         compadd -- bash zsh
     else

@@ -95,7 +95,7 @@ class LookupClient:
                 f'namespace "{unquote(namespace.group(1))}"' if namespace else "these namespaces"
             )
             return PermissionDeniedError(
-                f"you may not read builds and their logs in {where} (the osiris lookup "
+                f"you may not read runs and their logs in {where} (the osiris lookup "
                 f"answered 403: {detail}); ask for get on builds/log there"
             )
         if status == 404 and kind.endswith("#problem-log-unavailable"):
@@ -148,14 +148,26 @@ class LookupClient:
             if not token:
                 return
 
-    def log(self, namespace: str, name: str, uid: str | None, tail: int | None) -> Iterator[bytes]:
-        """The log as stored, streamed (the lookup decodes the gzip on the fly)."""
+    def log(
+        self,
+        resource: str,
+        namespace: str,
+        name: str,
+        uid: str | None,
+        tail: int | None,
+        step: str | None = None,
+    ) -> Iterator[bytes]:
+        """A run's log as stored, streamed (the lookup decodes the gzip on the fly):
+        ``resource`` "builds", "taskruns" (one ``step``, else every step prefixed) or
+        "pipelineruns" (every TaskRun's steps, prefixed)."""
         query: dict[str, str] = {}
         if uid:
             query["uid"] = uid
+        if step is not None:
+            query["step"] = step
         if tail is not None:
             query["tail"] = str(tail)
-        path = f"{API}/namespaces/{quote(namespace)}/builds/{quote(name)}/log"
+        path = f"{API}/namespaces/{quote(namespace)}/{resource}/{quote(name)}/log"
         response = self._get(path, query, "text/plain")
         try:
             yield from response.stream(CHUNK, decode_content=False)

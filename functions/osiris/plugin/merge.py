@@ -1,7 +1,10 @@
-"""Builds still in the cluster and builds in the archive, as one listing. Pure: no I/O.
+"""Runs still in the cluster and runs in the archive, as one listing. Pure: no I/O.
 
-A build is one row per uid: when the cluster still has it, its live object wins (a
-Running build's phase moves on) and the row says it is archived as well.
+A run (a Build, a TaskRun, a PipelineRun) is one row per uid: when the cluster still has
+it, its live object wins (a Running run's phase moves on) and the row says it is archived
+as well. Reading a cluster object into a :class:`Row` is each kind's own business
+(:mod:`osiris.plugin.resources`); an archived run summary reads the same for every kind
+but for the name of its group field.
 """
 
 from __future__ import annotations
@@ -10,16 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from osiris.core.rfc3339 import format_epoch, parse_timestamp
-
-BUILDCONFIG_LABEL = "openshift.io/build-config.name"
-NUMBER_ANNOTATION = "openshift.io/build.number"
-FINISHED = ("Complete", "Failed", "Error", "Cancelled")
-PHASES = ("New", "Pending", "Running", *FINISHED)
+from osiris.core.rfc3339 import parse_timestamp
 
 
 @dataclass(frozen=True)
-class BuildRow:
+class Row:
+    kind: str  # "Build", "TaskRun", "PipelineRun"
     namespace: str
     name: str
     uid: str
@@ -27,87 +26,50 @@ class BuildRow:
     created: int | None  # epoch seconds
     started: int | None
     duration_seconds: int | None
-    strategy: str | None = None
+    group: str | None = None  # its BuildConfig, Task or Pipeline
+    strategy: str | None = None  # Builds only
     reason: str | None = None
-    buildconfig: str | None = None
-    number: int | None = None
+    number: int | None = None  # Builds only
     commit: str | None = None
+    finding: str | None = None  # the archive's most severe finding
     in_cluster: bool = False
     archived: bool = False
 
-    def document(self) -> dict[str, Any]:
-        return {
-            "kind": "Build",
-            "namespace": self.namespace,
-            "name": self.name,
-            "uid": self.uid,
-            "buildConfig": self.buildconfig,
-            "number": self.number,
-            "phase": self.phase,
-            "reason": self.reason,
-            "strategy": self.strategy,
-            "commit": self.commit,
-            "created": format_epoch(self.created),
-            "started": format_epoch(self.started),
-            "durationSeconds": self.duration_seconds,
-            "inCluster": self.in_cluster,
-            "archived": self.archived,
-        }
 
-
-def _time(value: Any) -> int | None:
+def time_of(value: Any) -> int | None:
     return parse_timestamp(value, "timestamp") if isinstance(value, str) and value else None
 
 
-def from_cluster(obj: dict[str, Any]) -> BuildRow:
-    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
-    labels = meta.get("labels") or {}
-    number = (meta.get("annotations") or {}).get(NUMBER_ANNOTATION)
-    duration = status.get("duration")  # nanoseconds
-    config = (status.get("config") or {}).get("name")
-    return BuildRow(
-        namespace=meta.get("namespace", ""),
-        name=meta["name"],
-        uid=meta.get("uid", ""),
-        phase=status.get("phase", ""),
-        created=_time(meta.get("creationTimestamp")),
-        started=_time(status.get("startTimestamp")),
-        duration_seconds=None if not duration else int(duration) // 1_000_000_000,
-        strategy=(spec.get("strategy") or {}).get("type"),
-        reason=status.get("reason") or None,
-        buildconfig=config or labels.get(BUILDCONFIG_LABEL) or labels.get("buildconfig"),
-        number=int(str(number)) if str(number or "").isdigit() else None,
-        commit=((spec.get("revision") or {}).get("git") or {}).get("commit"),
-        in_cluster=True,
-    )
-
-
-def from_archive(item: dict[str, Any]) -> BuildRow:
+def from_archive(item: dict[str, Any], kind: str, group_field: str) -> Row:
+    """A run summary of the lookup API (``group_field``: "buildConfig", "task", ...)."""
     duration = item.get("durationSeconds")
-    return BuildRow(
+    number = item.get("number")
+    return Row(
+        kind=str(item.get("kind") or kind),
         namespace=item["namespace"],
         name=item["name"],
         uid=item["uid"],
         phase=item["phase"],
-        created=_time(item.get("created")),
-        started=_time(item.get("started")),
+        created=time_of(item.get("created")),
+        started=time_of(item.get("started")),
         duration_seconds=None if duration is None else int(duration),
+        group=item.get(group_field),
         strategy=item.get("strategy"),
-        buildconfig=item.get("buildConfig"),
-        number=item.get("number"),
+        number=number if isinstance(number, int) else None,
         commit=item.get("commit"),
+        finding=item.get("finding"),
         archived=True,
     )
 
 
 @dataclass(frozen=True)
 class Filters:
-    buildconfig: str | None = None
+    group: str | None = None  # --buildconfig, --task, --pipeline
     phase: str | None = None
     commit: str | None = None
 
-    def keeps(self, row: BuildRow) -> bool:
-        if self.buildconfig is not None and row.buildconfig != self.buildconfig:
+    def keeps(self, row: Row) -> bool:
+        if self.group is not None and row.group != self.group:
             return False
         if self.phase is not None and row.phase != self.phase:
             return False
@@ -115,19 +77,26 @@ class Filters:
 
 
 def merge(
-    cluster: Iterable[BuildRow],
-    archive: Iterable[BuildRow],
+    cluster: Iterable[Row],
+    archive: Iterable[Row],
     filters: Filters = Filters(),
     limit: int | None = None,
-) -> list[BuildRow]:
+) -> list[Row]:
     """One row per uid, newest first (by creation, then name), at most ``limit``."""
-    rows: dict[str, BuildRow] = {}
+    rows: dict[str, Row] = {}
     for row in archive:
         rows.setdefault(row.uid, row)
     for row in cluster:
         known = rows.get(row.uid)
         rows[row.uid] = (
-            row if known is None else replace(row, archived=True, commit=row.commit or known.commit)
+            row
+            if known is None
+            else replace(
+                row,
+                archived=True,
+                commit=row.commit or known.commit,
+                finding=row.finding or known.finding,
+            )
         )
     kept = [row for row in rows.values() if filters.keeps(row)]
     kept.sort(key=lambda r: (r.created or 0, r.name), reverse=True)

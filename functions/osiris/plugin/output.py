@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from osiris.plugin.merge import BuildConfigRow, BuildRow
+from osiris.plugin.merge import BuildConfigRow, Row
 
 FORMATS = ("table", "wide", "json", "yaml", "name")
 
@@ -56,7 +56,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _status(row: BuildRow) -> str:
+def _status(row: Row) -> str:
     return (
         f"{row.phase} ({row.reason})"
         if row.reason and row.phase in ("Failed", "Error")
@@ -64,7 +64,7 @@ def _status(row: BuildRow) -> str:
     )
 
 
-def build_table(rows: Sequence[BuildRow], now: int, *, wide: bool, namespaces: bool) -> str:
+def build_table(rows: Sequence[Row], now: int, *, wide: bool, namespaces: bool) -> str:
     header = ["NAME", "TYPE", "STATUS", "STARTED", "DURATION", "ARCHIVED"]
     if wide:
         header += ["IN CLUSTER", "BUILDCONFIG", "COMMIT"]
@@ -83,9 +83,56 @@ def build_table(rows: Sequence[BuildRow], now: int, *, wide: bool, namespaces: b
         if wide:
             cells += [
                 "yes" if row.in_cluster else "no",
-                row.buildconfig or "<none>",
+                row.group or "<none>",
                 (row.commit or "<none>")[:12],
             ]
+        if namespaces:
+            cells.insert(0, row.namespace)
+        lines.append(cells)
+    return table(header, lines)
+
+
+def duration(seconds: int) -> str:
+    """A duration as tkn prints one (Go's rounded ``time.Duration``): 45s, 1m5s, 1h2m0s."""
+    seconds = max(seconds, 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{seconds}s"
+    return f"{minutes}m{seconds}s" if minutes else f"{seconds}s"
+
+
+def why(row: Row) -> str:
+    """What went wrong, in a word: the archive's finding, else the reason of a run that did
+    not succeed when it says more than its phase."""
+    if row.finding:
+        return row.finding
+    if row.phase not in ("Succeeded", "Running") and row.reason and row.reason != row.phase:
+        return row.reason
+    return "<none>"
+
+
+def tekton_table(rows: Sequence[Row], now: int, *, wide: bool, namespaces: bool, group: str) -> str:
+    """As ``tkn taskrun list`` / ``tkn pipelinerun list`` (``group``: TASK, PIPELINE), with
+    the archive's columns."""
+    header = ["NAME", group, "STARTED", "DURATION", "STATUS", "ARCHIVED", "WHY"]
+    if wide:
+        header += ["IN CLUSTER", "COMMIT"]
+    if namespaces:
+        header.insert(0, "NAMESPACE")
+    lines = []
+    for row in rows:
+        cells = [
+            row.name,
+            row.group or "<none>",
+            "<none>" if row.started is None else f"{age(now - row.started)} ago",
+            "<none>" if row.duration_seconds is None else duration(row.duration_seconds),
+            row.phase or "<unknown>",
+            "yes" if row.archived else "no",
+            why(row),
+        ]
+        if wide:
+            cells += ["yes" if row.in_cluster else "no", (row.commit or "<none>")[:12]]
         if namespaces:
             cells.insert(0, row.namespace)
         lines.append(cells)

@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -131,18 +131,17 @@ def _serve_cluster(conn: Connection, cases: list[tuple[str, int]], tls: bool, wo
 
 @contextmanager
 def log_source(
-    cases: list[tuple[str, int]], tls: bool, workdir: Path
-) -> Iterator[tuple[Source, int]]:
+    cases: Sequence[Any], tls: bool, workdir: Path, serve: Callable[..., None] = _serve_cluster
+) -> Iterator[tuple[Any, int]]:
+    """``serve`` (the Builds by default) runs in a process and sends what the runs need."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(
-        target=_serve_cluster, args=(child, cases, tls, str(workdir)), daemon=True
-    )
+    process = context.Process(target=serve, args=(child, cases, tls, str(workdir)), daemon=True)
     process.start()
     try:
         if not parent.poll(60):
             raise RuntimeError("the simulated API server did not start within 60 s")
-        source: Source = parent.recv()
+        source = parent.recv()  # a Source from _serve_cluster
         assert process.pid is not None
         yield source, process.pid
     finally:

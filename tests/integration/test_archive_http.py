@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import urllib3
@@ -184,3 +185,41 @@ def test_concurrent_deliveries_archive_once(
         s3_bucket.target.client().list_multipart_uploads(Bucket=s3_bucket.name).get("Uploads", [])
         == []
     )
+
+
+def test_a_storm_of_fifty_deliveries_leaves_one_log_and_one_document(
+    cluster: SimulatedCluster, archive_function: Callable[..., FunctionProcess], s3_bucket: S3Bucket
+) -> None:
+    """50 concurrent deliveries of one finished build, mixed with older ``update`` events
+    (the build still running, an older resourceVersion) and its ``delete``."""
+    function = archive_function()
+    build = cluster.start_build("shop", "api", log_size=6_000_000, seed=11)
+    running = json.loads(json.dumps(build))
+    running["status"]["phase"] = "Running"
+    running["status"].pop("completionTimestamp", None)
+    running["metadata"]["resourceVersion"] = str(int(build["metadata"]["resourceVersion"]) - 1)
+    deliveries = (
+        [encode(make_event(build, "update"))] * 40
+        + [encode(make_event(running, "update"))] * 8
+        + [encode(make_event(build, "delete"))] * 2
+    )
+    barrier = threading.Barrier(10)
+
+    def deliver(delivery: tuple[dict[str, str], bytes]) -> int:
+        headers, body = delivery
+        barrier.wait()  # ten at a time hit the function together
+        return http.request("POST", function.url, body=body, headers=headers).status
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(pool.map(deliver, deliveries))
+    assert statuses == [200] * 50
+    assert hashlib.sha256(stored_log(s3_bucket, build)).hexdigest() == sha256(
+        cluster.log_spec("shop", build["metadata"]["name"])
+    )
+    keys = s3_bucket.object_keys()
+    assert len([k for k in keys if k.endswith("/log.gz")]) == 1
+    assert len([k for k in keys if k.endswith("build.json")]) == 1
+    entries = [k for k in keys if "/index/" in k]
+    assert len({k.rsplit("/", 1)[1] for k in entries}) == 1  # one entry, in every index
+    uploads = s3_bucket.target.client().list_multipart_uploads(Bucket=s3_bucket.name)
+    assert uploads.get("Uploads", []) == []

@@ -1,6 +1,8 @@
 // The log viewer. The page holds the log's lines as strings and puts only the rows in
 // view (plus a margin) into the DOM, so a long log costs a few hundred nodes. A log
 // above WHOLE_LOG_LIMIT is never loaded whole: its tail is shown and the raw text linked.
+// One viewer shows a Build's log, a TaskRun step's or a PipelineRun's combined log; the
+// size of the last is not known beforehand, so its whole text stops at the limit.
 
 import { Problem, request } from "./api.js";
 import { el, formatBytes, show } from "./dom.js";
@@ -20,10 +22,13 @@ function splitLines(text) {
   return lines;
 }
 
+// meta: the document's log section ({state, reason, rawBytes}; {} when unknown);
+// what: the log's owner in sentences ("build", "step", "PipelineRun").
 export class LogViewer {
-  constructor(logPath, document_) {
+  constructor(logPath, meta, what = "build") {
     this.logPath = logPath;
-    this.meta = document_.log || {};
+    this.meta = meta || {};
+    this.what = what;
     this.lines = [];
     this.first = 1;
     this.complete = false;
@@ -52,7 +57,8 @@ export class LogViewer {
     try {
       response = await request(`${this.logPath}&tail=${TAIL_LINES}`, { headers: { Accept: "text/plain" } });
     } catch (error) {
-      if (error instanceof Problem && error.type.endsWith(LOG_UNAVAILABLE)) {
+      // The document was just read: a 404 for its log says the log is not there.
+      if (error instanceof Problem && (error.type.endsWith(LOG_UNAVAILABLE) || error.status === 404)) {
         this.unavailable(error.body.reason || error.message);
         return false;
       }
@@ -67,15 +73,29 @@ export class LogViewer {
     return true;
   }
 
+  get sizeKnown() {
+    return this.meta.rawBytes !== null && this.meta.rawBytes !== undefined;
+  }
+
+  // Whether the page may hold the whole log: known to fit, or of unknown size (cut at the limit).
+  get mayLoadWhole() {
+    return !this.sizeKnown || this.meta.rawBytes <= WHOLE_LOG_LIMIT;
+  }
+
+  wholeSaid() {
+    const lines = `${this.lines.length.toLocaleString("en")} lines`;
+    return `The whole log: ${this.sizeKnown ? `${lines}, ${formatBytes(this.meta.rawBytes)}` : lines}.`;
+  }
+
   offerWhole() {
     const whole = document.getElementById("log-whole");
     const size = this.meta.rawBytes;
     const count = this.lines.length;
     if (this.complete) {
       show(whole, false);
-      this.say(`The whole log: ${count.toLocaleString("en")} lines, ${formatBytes(size)}.`);
-    } else if (size !== null && size !== undefined && size <= WHOLE_LOG_LIMIT) {
-      whole.textContent = `Load the whole log (${formatBytes(size)})`;
+      this.say(this.wholeSaid());
+    } else if (this.mayLoadWhole) {
+      whole.textContent = this.sizeKnown ? `Load the whole log (${formatBytes(size)})` : "Load the whole log";
       show(whole);
       whole.onclick = () => this.loadWhole();
       this.say(`The last ${count.toLocaleString("en")} lines, from line ${this.first.toLocaleString("en")}.`);
@@ -100,17 +120,22 @@ export class LogViewer {
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     this.setLines([], 1);
     let partial = "";
+    let held = 0; // characters read: a log of unknown size stops at the limit
+    let cut = false;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      held += value.length;
       const pieces = (partial + value).split("\n");
       partial = pieces.pop();
       this.lines.push(...pieces);
-      if (this.lines.length > MAX_LINES) {
+      if (this.lines.length > MAX_LINES || held > WHOLE_LOG_LIMIT) {
         await reader.cancel();
-        this.lines.length = MAX_LINES;
+        this.lines.length = Math.min(this.lines.length, MAX_LINES);
         partial = "";
-        this.say(`The log has more than ${MAX_LINES.toLocaleString("en")} lines: open the raw text for the rest.`, "warning");
+        cut = true;
+        const limit = held > WHOLE_LOG_LIMIT ? formatBytes(WHOLE_LOG_LIMIT) : `${MAX_LINES.toLocaleString("en")} lines`;
+        this.say(`The log is longer than ${limit}: the page shows its first ${this.lines.length.toLocaleString("en")} lines; open the raw text for the rest.`, "warning");
         break;
       }
       this.schedule(true);
@@ -121,13 +146,11 @@ export class LogViewer {
     this.layout();
     if (this.query) this.search(this.query, false);
     this.scrollToLine(keep, this.target === keep);
-    if (this.lines.length <= MAX_LINES) {
-      this.say(`The whole log: ${this.lines.length.toLocaleString("en")} lines, ${formatBytes(this.meta.rawBytes)}.`);
-    }
+    if (!cut) this.say(this.wholeSaid());
   }
 
   unavailable(reason) {
-    this.say(`The log of this build was not archived: ${reason}.`, "warning");
+    this.say(`The log of this ${this.what} was not archived: ${reason}.`, "warning");
     show(this.view, false);
     show(document.querySelector(".log-tools"), false);
   }
@@ -243,7 +266,7 @@ export class LogViewer {
     this.target = number;
     this.view.scrollIntoView({ block: "start" });
     if (this.scrollToLine(number, true)) return;
-    if (!this.complete && this.meta.rawBytes <= WHOLE_LOG_LIMIT && number < this.first) {
+    if (!this.complete && this.mayLoadWhole && number < this.first) {
       this.loadWhole();
     } else {
       this.say(`Line ${number} is not in what the page shows: open the raw text for it.`, "warning");

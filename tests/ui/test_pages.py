@@ -415,11 +415,12 @@ def test_find_by_commit(tabs: TabFactory, base_url: str, catalogue: Catalogue) -
     expect(page).to_have_url(f"{base_url}/builds?commit={commit[:7]}")
     assert tab.status().endswith(f"of commit {commit[:7]}.")
     expected = [
-        item["name"] for item in api(base_url, f"/api/v1/builds?commit={commit[:7]}")["items"]
+        item["name"] for item in api(base_url, f"/api/v1/runs?commit={commit[:7]}")["items"]
     ]
     assert catalogue.coloured.ref.name in expected
     assert row_names(page, 1) == expected
     assert set(row_names(page, 0)) == {"shop"}
+    assert set(row_names(page, 2)) == {"Build"}  # the Kind column
     page.reload()
     tab.status()
     assert row_names(page, 1) == expected

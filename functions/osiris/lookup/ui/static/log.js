@@ -31,6 +31,7 @@ export class LogViewer {
     this.what = what;
     this.lines = [];
     this.first = 1;
+    this.numbered = true; // whether line numbers are the whole log's (see showTail)
     this.complete = false;
     this.target = null; // the line number of #L<n>
     this.matches = []; // [lineIndex, column] of each match, in order
@@ -46,7 +47,9 @@ export class LogViewer {
     window.addEventListener("resize", () => this.schedule(true));
   }
 
-  // The tail, numbered from the Osiris-First-Line header; then what the page offers.
+  // The tail, numbered from the Osiris-First-Line header; then what the page offers. A
+  // combined log's tail comes without the header: its lines are numbered once the whole
+  // log is loaded (fewer lines than asked for are the whole log).
   async showTail() {
     if (this.meta.state === "unavailable") {
       // The metadata says why; the log request would only answer the same reason (404).
@@ -64,9 +67,12 @@ export class LogViewer {
       }
       throw error;
     }
-    const first = Number(response.headers.get("Osiris-First-Line") || "1");
-    this.setLines(splitLines(await response.text()), first);
-    this.complete = first === 1;
+    const header = response.headers.get("Osiris-First-Line");
+    const lines = splitLines(await response.text());
+    const first = header ? Number(header) : 1;
+    this.complete = header ? first === 1 : lines.length < TAIL_LINES;
+    this.numbered = Boolean(header) || this.complete;
+    this.setLines(lines, first);
     this.scrollToEnd();
     this.offerWhole();
     this.followHash();
@@ -98,23 +104,27 @@ export class LogViewer {
       whole.textContent = this.sizeKnown ? `Load the whole log (${formatBytes(size)})` : "Load the whole log";
       show(whole);
       whole.onclick = () => this.loadWhole();
-      this.say(`The last ${count.toLocaleString("en")} lines, from line ${this.first.toLocaleString("en")}.`);
+      this.say(`The last ${count.toLocaleString("en")} lines, ${this.fromLine()}.`);
     } else {
       show(whole, false);
       this.say(
         `This log is ${formatBytes(size)}, too big to read in the page: it shows the last ` +
-          `${count.toLocaleString("en")} lines (from line ${this.first.toLocaleString("en")}). ` +
+          `${count.toLocaleString("en")} lines (${this.fromLine()}). ` +
           "Open the raw text or download it for the whole log.",
         "warning",
       );
     }
   }
 
+  fromLine() {
+    return this.numbered ? `from line ${this.first.toLocaleString("en")}` : "numbered once the whole log is loaded";
+  }
+
   // The whole log, streamed: lines are appended (and the view redrawn) chunk by chunk.
   async loadWhole() {
     const whole = document.getElementById("log-whole");
     whole.disabled = true;
-    const keep = this.target ?? this.topLine();
+    const keep = this.target ?? (this.numbered ? this.topLine() : null);
     this.say("Loading the whole log…");
     const response = await request(this.logPath, { headers: { Accept: "text/plain" } });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -142,10 +152,12 @@ export class LogViewer {
     }
     if (partial) this.lines.push(partial);
     this.complete = true;
+    this.numbered = true;
     show(whole, false);
     this.layout();
     if (this.query) this.search(this.query, false);
-    this.scrollToLine(keep, this.target === keep);
+    if (keep === null) this.scrollToEnd();
+    else this.scrollToLine(keep, this.target === keep);
     if (!cut) this.say(this.wholeSaid());
   }
 
@@ -207,6 +219,7 @@ export class LogViewer {
     const anchor = `L${number}`;
     const text = el("span", { class: "log-text" });
     this.fill(text, this.lines[index], index);
+    if (!this.numbered) return el("div", { class: "log-line" }, el("span", { class: "log-number", "aria-hidden": "true" }), text);
     const classes = ["log-line"];
     if (number === this.target) classes.push("log-target");
     return el(
@@ -265,6 +278,10 @@ export class LogViewer {
     const number = Number(found[1]);
     this.target = number;
     this.view.scrollIntoView({ block: "start" });
+    if (!this.numbered) {
+      if (this.mayLoadWhole) this.loadWhole();
+      return;
+    }
     if (this.scrollToLine(number, true)) return;
     if (!this.complete && this.mayLoadWhole && number < this.first) {
       this.loadWhole();

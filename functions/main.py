@@ -16,7 +16,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
 
-from osiris.entrypoints.serving import route_every_path
+from osiris.entrypoints.serving import read_cloudevents_strictly, route_every_path
 
 if TYPE_CHECKING:
     from osiris.entrypoints.archive import ArchiveFunction
@@ -59,9 +59,11 @@ def lookup(request: Request) -> Response:
 
 # functions-framework executes this file inside the context of the app that serves it,
 # before it adds the catch-all route to the function: every path must reach the function
-# (a path with a line feed otherwise gets Werkzeug's HTML 404; see osiris.entrypoints.serving).
+# (a path with a line feed otherwise gets Werkzeug's HTML 404; see osiris.entrypoints.serving),
+# and a CloudEvent target sees only CloudEvents (anything else is a 400, never a 500).
 if flask.has_app_context():
     route_every_path(flask.current_app)
+    read_cloudevents_strictly(flask.current_app)
 
 _TARGET = os.environ.get("FUNCTION_TARGET")
 if _TARGET == "archive":

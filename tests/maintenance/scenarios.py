@@ -12,7 +12,7 @@ from osiris.adapters.store import MaintainedStore
 from osiris.archive.service import PHASE_TAG
 from osiris.core.keys import KeyLayout
 from osiris.core.metadata import LOG_CONTENT_ENCODING, LOG_CONTENT_TYPE, METADATA_CONTENT_TYPE
-from osiris.lookup.params import BuildFilter
+from osiris.lookup.params import RunFilter
 from osiris.lookup.reader import ArchiveReader
 from osiris.maintenance import lease
 from osiris.maintenance.policy import RetentionPolicy
@@ -185,7 +185,7 @@ def retention_run_deletes_exactly_the_expired(store: MaintainedStore) -> None:
 
 def _assert_readable(store: MaintainedStore, kept: list[Archived]) -> None:
     reader = ArchiveReader(store, LAYOUT)
-    page = reader.builds("shop", BuildFilter(None, frozenset(), None, None), 100, None)
+    page = reader.runs("shop", RunFilter(None, frozenset(), None, None), 100, None)
     assert sorted(item["uid"] for item in page.items) == sorted(b.ref.uid for b in kept)
     for build in kept:
         document = reader.read_document(build.ref)

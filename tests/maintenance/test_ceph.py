@@ -13,7 +13,7 @@ from osiris.adapters.s3 import S3Store
 from osiris.archive.service import PHASE_TAG
 from osiris.cli import main
 from osiris.core.metadata import LOG_CONTENT_ENCODING, LOG_CONTENT_TYPE
-from osiris.lookup.params import BuildFilter
+from osiris.lookup.params import RunFilter
 from osiris.lookup.reader import ArchiveReader
 from osiris.maintenance import lease
 from osiris.maintenance.verify import Kind
@@ -233,7 +233,7 @@ def test_lifecycle_rules_expire_whole_builds_on_ceph(
         print(f"1-day builds expired after {took:.0f} s")
         # The failed builds are whole and readable through the lookup's reader.
         reader = ArchiveReader(store, LAYOUT)
-        page = reader.builds("shop", BuildFilter(None, frozenset(), None, None), 100, None)
+        page = reader.runs("shop", RunFilter(None, frozenset(), None, None), 100, None)
         assert sorted(i["uid"] for i in page.items) == sorted(b.ref.uid for b in failed)
         assert stored_log(store, LAYOUT, failed[0].ref) == failed[0].log
         assert reader.read_document(failed[1].ref)["phase"] == "Error"

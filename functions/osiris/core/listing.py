@@ -55,8 +55,9 @@ class Page(Generic[T]):
 
 
 @dataclass
-class _Cursor:
+class _Cursor(Generic[T]):
     prefix: str
+    decide: Decide[T]
     buffer: deque[str] = field(default_factory=deque)
     continuation: str | None = None
     exhausted: bool = False
@@ -65,23 +66,30 @@ class _Cursor:
 def page_through(
     streams: Sequence[str],
     lister: Lister,
-    decide: Decide[T],
+    decide: Decide[T] | Sequence[Decide[T]],
     *,
     limit: int,
     start_after: str | None = None,
     fetch_size: int = S3_MAX_KEYS,
     call_budget: int = DEFAULT_CALL_BUDGET,
 ) -> Page[T]:
-    """Up to ``limit`` results, in tail order, from the merge of ``streams``."""
+    """Up to ``limit`` results, in tail order, from the merge of ``streams``.
+
+    ``decide``: one for every stream, or one per stream (streams of different kinds of
+    run whose tails have the same shape: a tail alone does not say its kind).
+    """
     if call_budget < 2 * len(streams):
         raise ValueError("the call budget must allow two calls per stream")
-    cursors = [_Cursor(prefix) for prefix in streams]
+    deciders = list(decide) if isinstance(decide, Sequence) else [decide] * len(streams)
+    if len(deciders) != len(streams):
+        raise ValueError("one decide per stream")
+    cursors = [_Cursor(prefix, deciders[index]) for index, prefix in enumerate(streams)]
     items: list[T] = []
     position: str | None = None
     calls = 0
     fetch_size = max(1, min(S3_MAX_KEYS, fetch_size))
 
-    def fetch(cursor: _Cursor) -> None:
+    def fetch(cursor: _Cursor[T]) -> None:
         page = lister(
             cursor.prefix,
             start_after=None
@@ -114,7 +122,7 @@ def page_through(
             return Page(items, position, False, calls)
         head = min(live, key=lambda cursor: cursor.buffer[0])
         tail = head.buffer.popleft()
-        decision, item = decide(tail)
+        decision, item = head.decide(tail)
         if decision is Decision.STOP:
             head.buffer.clear()
             head.exhausted = True

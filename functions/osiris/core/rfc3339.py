@@ -19,7 +19,11 @@ def parse_timestamp(value: str, what: str) -> int:
 
     The error message names the parameter but never repeats the value.
     """
-    text = value.strip()
+    # Spaces around the value are forgiven; a line break or any other control character
+    # is not (``since=...Z%0D%0A`` was accepted: str.strip() removes CR and LF too).
+    if any(ord(character) < 0x20 or character == "\x7f" for character in value):
+        raise InvalidNameError(f"{what} must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z")
+    text = value.strip(" ")
     # RFC 3339 allows a lower-case 't'/'z'; fromisoformat wants the upper-case forms.
     normalised = text.upper()
     if len(normalised) < 20 or normalised[10] != "T":

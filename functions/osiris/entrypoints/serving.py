@@ -1,4 +1,5 @@
-"""How functions-framework hands requests to our functions: every path, every byte.
+"""How functions-framework hands requests to our functions: every path, every byte, and
+only CloudEvents to the CloudEvent targets.
 
 functions-framework routes an ``http`` function through one catch-all rule,
 ``/<path:path>``. Werkzeug's ``path`` converter matches ``[^/].*?`` and ``.`` does not
@@ -9,12 +10,30 @@ answered with Werkzeug's HTML 404 and the lookup, which answers every ``/api`` p
 purpose (pallets/werkzeug#2803), so the server app gets a ``path`` converter that
 matches any character; the lookup's own routes then decide (a namespace with a line
 feed is a 400, an unknown route a 404).
+
+The CloudEvent targets (``archive``, ``sweep``) answer 2xx, 400 (never redelivered) or 503
+(redelivered). functions-framework parses the envelope before the function runs, and a
+fuzzer found requests it answered otherwise: a structured-mode body that is not UTF-8 and
+a batch (``application/cloudevents-batch+json``) were 500s (an uncaught
+``UnicodeDecodeError`` in the CloudEvents SDK; ``TypeError`` in functions-framework's
+fallback to legacy "background events"), a body with no CloudEvent and no JSON content
+type a 415, and JSON nested deeper than the recursion limit a 500 in both modes
+(``RecursionError``; the SDK's ``DataUnmarshallerError``). A
+Broker or ApiServerSource would have redelivered the 500s again and again. So the server
+app reads the envelope first (:func:`read_cloudevents_strictly`): anything the SDK cannot
+read as one CloudEvent is a short 400, and the background-event fallback (Google Cloud's
+legacy format, never sent on Knative) is never reached.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import PathConverter
+
+# functions-framework's endpoint for a ``cloudevent`` function (its signature type).
+CLOUD_EVENT_ENDPOINT = "cloudevent"
+BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 
 
 class AnyCharacterPathConverter(PathConverter):
@@ -32,3 +51,25 @@ def route_every_path(server: Flask) -> None:
     with ``flask.current_app``.
     """
     server.url_map.converters["path"] = AnyCharacterPathConverter
+
+
+def read_cloudevents_strictly(server: Flask) -> None:
+    """Answer 400 before a CloudEvent target runs when the request is not one CloudEvent.
+
+    The request is parsed as functions-framework will parse it (the body is read once and
+    kept by Flask); what the SDK cannot read, it would not have read either.
+    """
+    from cloudevents.http import from_http
+
+    @server.before_request
+    def only_cloudevents() -> None:
+        if request.endpoint != CLOUD_EVENT_ENDPOINT:
+            return
+        if request.mimetype == BATCH_CONTENT_TYPE:
+            raise BadRequest("batched CloudEvents are not supported: send one event per request")
+        try:
+            from_http(dict(request.headers), request.get_data())
+        except Exception:  # noqa: BLE001 - whatever the SDK raises, this is no CloudEvent
+            raise BadRequest(
+                "the request is not a CloudEvent (binary mode, or structured mode in UTF-8 JSON)"
+            ) from None

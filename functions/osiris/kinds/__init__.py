@@ -12,6 +12,17 @@ from osiris.kinds.build import BUILD
 from osiris.kinds.pipelinerun import PIPELINERUN
 from osiris.kinds.taskrun import TASKRUN
 
+__all__ = [
+    "ALL_PHASES",
+    "BUILD",
+    "KINDS",
+    "PIPELINERUN",
+    "TASKRUN",
+    "Kind",
+    "by_resource",
+    "kind_of",
+]
+
 KINDS: tuple[Kind, ...] = (BUILD, TASKRUN, PIPELINERUN)
 # Every phase any kind files a run under, in a stable order.
 ALL_PHASES: tuple[str, ...] = tuple(dict.fromkeys(p for kind in KINDS for p in kind.keys.phases))

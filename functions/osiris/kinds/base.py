@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from osiris.core.keys import BuildRef, IndexEntry, KindKeys
 from osiris.core.metadata import ArchivedLog, UnavailableLog
+from osiris.core.views import KindView
 
 LogResult = ArchivedLog | UnavailableLog
 
@@ -105,6 +106,10 @@ class Kind(Protocol):
     @property
     def group_kind(self) -> str:
         """What its group is called: "BuildConfig", "Task", "Pipeline"."""
+
+    @property
+    def view(self) -> KindView:
+        """How the lookup API names it: paths, fields, links."""
 
     def object_path(self, namespace: str, name: str) -> str:
         """The cluster API path of one object."""

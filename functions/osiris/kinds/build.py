@@ -14,6 +14,7 @@ from typing import Any
 from osiris.core import keys
 from osiris.core.keys import BUILD_KEYS, TERMINAL_PHASES, BuildRef, IndexEntry, KindKeys
 from osiris.core.metadata import SCHEMA_VERSION, UnavailableLog, log_section
+from osiris.core.views import KindView
 from osiris.errors import InvalidEventError, InvalidNameError
 from osiris.kinds import fields
 from osiris.kinds.base import Archiving, IndexFields, LogPart, LogResult
@@ -26,6 +27,8 @@ BUILD_NUMBER_ANNOTATION = "openshift.io/build.number"
 BUILD_CONFIG_LABEL = "openshift.io/build-config.name"
 LEGACY_BUILD_CONFIG_LABEL = "buildconfig"
 NANOSECONDS = 1_000_000_000
+# The annotation is an int64 in OpenShift; anything longer is not a build number.
+MAX_NUMBER_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,11 @@ def _duration(value: Any, started: datetime | None, completed: datetime | None) 
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    # str.isdigit() is true for digits of every script and for superscripts, which int()
+    # refuses or reads as other numbers: only ASCII digits are a build number.
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value) if len(value) <= MAX_NUMBER_DIGITS else None
 
 
 def _valid_ref(ref: str | None) -> str | None:
@@ -245,6 +252,7 @@ class BuildKind:
     api_version = API_VERSION
     keys: KindKeys = BUILD_KEYS
     group_kind = "BuildConfig"
+    view = KindView(KIND, "builds", "build", "buildConfig", "buildconfigs", numbered=True)
 
     def object_path(self, namespace: str, name: str) -> str:
         return object_path(namespace, name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from osiris.core.keys import BuildRef
+from osiris.core.keys import TIME_CEILING, BuildRef
 from osiris.errors import InvalidEventError, InvalidNameError
 
 
@@ -60,7 +60,16 @@ def time(parent: dict[str, Any], key: str, kind: str, *, required: bool = False)
         raise InvalidEventError(f"{kind} field {key!r} is not an RFC 3339 time") from None
     if parsed.tzinfo is None:
         raise InvalidEventError(f"{kind} field {key!r} has no time zone")
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)  # year 1 east of UTC, year 9999 west of it overflow
+    except OverflowError:
+        moment = None
+    # A run's times go into its index key, which holds 1970 to 2286: a time outside that
+    # is refused here, before any log is uploaded, not when the index is written after it.
+    # Every kind reads its times here (a Tekton step's too), so the rule is the same.
+    if moment is None or not 0 <= moment.timestamp() <= TIME_CEILING:
+        raise InvalidEventError(f"{kind} field {key!r} is outside 1970-2286")
+    return moment
 
 
 def integer(value: Any) -> int | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osiris.core.keys import KindKeys
+from osiris.core.views import KindView
 from osiris.kinds import fields, tekton
 from osiris.kinds.base import Archiving, IndexFields, LogPart, LogResult
 
@@ -76,6 +77,7 @@ class PipelineRunKind:
     api_version = tekton.API_VERSION
     keys: KindKeys = KEYS
     group_kind = "Pipeline"
+    view = KindView(KIND, KEYS.resource, KIND, "pipeline", "pipelines", logs_in_listing=False)
 
     def object_path(self, namespace: str, name: str) -> str:
         return f"{self.list_path(namespace)}/{name}"

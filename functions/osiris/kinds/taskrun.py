@@ -18,6 +18,7 @@ from typing import Any
 from osiris.core import keys
 from osiris.core.keys import KindKeys
 from osiris.core.metadata import UnavailableLog, log_section
+from osiris.core.views import KindView
 from osiris.errors import InvalidEventError, InvalidNameError
 from osiris.kinds import fields, tekton
 from osiris.kinds.base import Archiving, IndexFields, LogPart, LogResult
@@ -121,6 +122,7 @@ class TaskRunKind:
     api_version = tekton.API_VERSION
     keys: KindKeys = KEYS
     group_kind = "Task"
+    view = KindView(KIND, KEYS.resource, KIND, "task", "tasks")
 
     def object_path(self, namespace: str, name: str) -> str:
         return f"{self.list_path(namespace)}/{name}"

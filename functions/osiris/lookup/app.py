@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from osiris.adapters.store import ObjectStore
 from osiris.contract import SWEEP_TARGET
 from osiris.core.keys import KeyLayout
-from osiris.errors import OsirisError
+from osiris.errors import InvalidNameError, OsirisError
 from osiris.lookup import problems, ui
 from osiris.lookup.auth import AccessReviewer
 from osiris.lookup.counted import CountedStore
@@ -75,10 +75,26 @@ def create_app(
     return app
 
 
+def _raw_path(environ: dict[str, object]) -> str:
+    """The request target's path as the client sent it (still percent-encoded): gunicorn
+    and Werkzeug's server keep it in RAW_URI / REQUEST_URI; PATH_INFO is decoded."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    return str(raw).partition("?")[0]
+
+
 def _register_plumbing(app: Flask, counters: Metrics, clock: Callable[[], float]) -> None:
     @app.before_request
     def start_timer() -> None:
         g.started = clock()
+
+    @app.before_request
+    def refuse_encoded_slashes() -> None:
+        # The server decodes %2F before routing, so ``a%2Fb`` would be routed as two
+        # segments and ``builds/x%2Flog`` as a log: another resource than the one named.
+        # No name in this API may contain a slash, so an encoded one is a 400 (before
+        # the routing error a decoded path might get), not a guess.
+        if request.path.startswith("/api/") and "%2f" in _raw_path(request.environ).lower():
+            raise InvalidNameError("a path segment must not contain an encoded slash (%2F)")
 
     @app.after_request
     def record(response: Response) -> Response:

@@ -10,9 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from osiris.core.keys import TERMINAL_PHASES, finding_rule
-from osiris.core.names import is_label, is_subdomain, validate_commit, validate_uid
+from osiris.core.names import (
+    is_label,
+    is_subdomain,
+    validate_commit,
+    validate_git_ref,
+    validate_uid,
+)
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidNameError
+from osiris.kinds import BUILD, Kind
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -38,17 +45,43 @@ def cluster(query: Query, default: str) -> str:
 
 
 def build_name(value: str) -> str:
-    if not is_subdomain(value):
-        raise InvalidNameError("the build name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')")
-    return value
+    return run_name(value, "build")
 
 
 def buildconfig(value: str) -> str:
+    return group(value, "BuildConfig")
+
+
+def group(value: str, group_kind: str) -> str:
+    """A BuildConfig, Task or Pipeline name."""
     if not is_subdomain(value):
         raise InvalidNameError(
-            "the BuildConfig name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')"
+            f"the {group_kind} name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')"
         )
     return value
+
+
+def run_name(value: str, noun: str) -> str:
+    if not is_subdomain(value):
+        raise InvalidNameError(f"the {noun} name must be a DNS-1123 subdomain (a-z, 0-9, '-', '.')")
+    return value
+
+
+def step(query: Query) -> str | None:
+    raw = _single(query, "step")
+    if raw is not None and not is_label(raw):
+        raise InvalidNameError("step must be a DNS-1123 label (a-z, 0-9, '-')")
+    return raw
+
+
+def git_ref(query: Query) -> str | None:
+    raw = _single(query, "ref")
+    if raw is None:
+        return None
+    try:
+        return validate_git_ref(raw)
+    except ValueError:
+        raise InvalidNameError("ref must be a git branch or tag name") from None
 
 
 def _single(query: Query, name: str) -> str | None:
@@ -88,12 +121,13 @@ def flag(query: Query, name: str) -> bool:
     raise InvalidNameError(f"{name} must be 1 or 0")
 
 
-def phases(query: Query) -> frozenset[str]:
+def phases(query: Query, allowed: tuple[str, ...] = TERMINAL_PHASES) -> frozenset[str]:
+    """``phase=`` (repeated or comma-separated): phases of the kind asked about."""
     chosen: set[str] = set()
     for raw in query.get("phase") or []:
         for part in raw.split(","):
-            if part not in TERMINAL_PHASES:
-                raise InvalidNameError(f"phase must be one of {', '.join(TERMINAL_PHASES)}")
+            if part not in allowed:
+                raise InvalidNameError(f"phase must be one of {', '.join(allowed)}")
             chosen.add(part)
     return frozenset(chosen)
 
@@ -113,9 +147,9 @@ def search_pattern(query: Query) -> str:
     return raw
 
 
-def optional_buildconfig(query: Query) -> str | None:
-    raw = _single(query, "buildconfig")
-    return None if raw is None else buildconfig(raw)
+def optional_group(query: Query, parameter: str, group_kind: str) -> str | None:
+    raw = _single(query, parameter)
+    return None if raw is None else group(raw, group_kind)
 
 
 def timestamp(query: Query, name: str) -> int | None:
@@ -150,17 +184,25 @@ def commit(query: Query) -> str:
 
 
 @dataclass(frozen=True)
-class BuildFilter:
-    buildconfig: str | None
+class RunFilter:
+    """Which runs of one kind a list asks for; ``group``: its BuildConfig, Task, Pipeline."""
+
+    group: str | None
     phases: frozenset[str]
     since: int | None
     until: int | None
     findings: frozenset[str] = frozenset()
 
     @classmethod
-    def from_query(cls, query: Query) -> BuildFilter:
+    def from_query(cls, query: Query, kind: Kind = BUILD) -> RunFilter:
         since = timestamp(query, "since")
         until = timestamp(query, "until")
         if since is not None and until is not None and since > until:
             raise InvalidNameError("since must not be later than until")
-        return cls(optional_buildconfig(query), phases(query), since, until, findings(query))
+        return cls(
+            optional_group(query, kind.view.group_param, kind.group_kind),
+            phases(query, kind.keys.phases),
+            since,
+            until,
+            findings(query),
+        )

@@ -18,7 +18,6 @@ from typing import Any
 from osiris.adapters.store import ListPage, ObjectStore
 from osiris.core.keys import (
     LOG_OBJECT,
-    METADATA_OBJECT,
     TIME_CEILING,
     BuildRef,
     IndexEntry,
@@ -29,9 +28,10 @@ from osiris.core.keys import (
 from osiris.core.listing import Decision, Page, list_children, page_through
 from osiris.core.names import is_label
 from osiris.core.pagetoken import decode_token, encode_token, query_fingerprint
-from osiris.core.views import build_summary, buildconfig_item
+from osiris.core.views import KindView, group_item, run_summary
 from osiris.errors import InvalidKeyError, InvalidNameError, NotFoundError, PermanentError
-from osiris.lookup.params import BuildFilter
+from osiris.kinds import BUILD, Kind
+from osiris.lookup.params import RunFilter
 
 MAX_NAMESPACE_PAGES = 100  # 100,000 namespaces: far beyond a real cluster
 MAX_CLUSTER_PAGES = 10  # 10,000 clusters sharing one bucket
@@ -42,7 +42,7 @@ class StoredDocumentError(PermanentError):
 
 
 class LogNotArchivedError(NotFoundError):
-    """The build is archived but its log is not: says why (→ 404 with the reason)."""
+    """The run is archived but its log is not: says why (→ 404 with the reason)."""
 
     def __init__(self, message: str, reason: str | None) -> None:
         super().__init__(message)
@@ -57,23 +57,50 @@ class ResultPage:
 
 @dataclass(frozen=True)
 class Incarnation:
-    """The archived build a name resolves to, and what the listing showed of it."""
+    """The archived run a name resolves to, and what the listing showed of it."""
 
     ref: BuildRef
-    has_log: bool
+    objects: frozenset[str]  # its objects' paths below the uid: "log.gz", "steps/x.log.gz"
     document: dict[str, Any] | None  # already read while choosing among several uids
+
+    @property
+    def has_log(self) -> bool:
+        return LOG_OBJECT in self.objects
 
 
 class ArchiveReader:
-    """``links_cluster``: the ``cluster=`` every link of an answer carries (None: links
+    """The archived runs of one kind (Builds by default) of one cluster.
+
+    ``links_cluster``: the ``cluster=`` every link of an answer carries (None: links
     without it, for the cluster the function serves by default)."""
 
     def __init__(
-        self, store: ObjectStore, layout: KeyLayout, *, links_cluster: str | None = None
+        self,
+        store: ObjectStore,
+        layout: KeyLayout,
+        *,
+        kind: Kind = BUILD,
+        links_cluster: str | None = None,
     ) -> None:
         self._store = store
-        self._layout = layout
+        self._kind = kind
+        self._view: KindView = kind.view
+        self._layout = layout.for_kind(kind.keys)
         self._links_cluster = links_cluster
+
+    def for_kind(self, kind: Kind) -> ArchiveReader:
+        """The same cluster's reader of another kind."""
+        return ArchiveReader(
+            self._store, self._layout, kind=kind, links_cluster=self._links_cluster
+        )
+
+    @property
+    def kind(self) -> Kind:
+        return self._kind
+
+    @property
+    def store(self) -> ObjectStore:
+        return self._store
 
     @property
     def layout(self) -> KeyLayout:
@@ -136,12 +163,12 @@ class ArchiveReader:
         return self._children(self._layout.namespaces_prefix(), MAX_NAMESPACE_PAGES)
 
     # ----------------------------------------------------------------- builds
-    def _streams(self, namespace: str, chosen: BuildFilter) -> tuple[list[str], frozenset[str]]:
+    def _streams(self, namespace: str, chosen: RunFilter) -> tuple[list[str], frozenset[str]]:
         """The prefixes to merge and the phases still to filter on after listing.
 
         A phase filter merges one index per phase, so nothing is filtered after listing.
         """
-        layout, bc = self._layout, chosen.buildconfig
+        layout, bc = self._layout, chosen.group
         if not chosen.phases:
             if bc is None:
                 return [layout.namespace_index_prefix(namespace)], frozenset()
@@ -155,14 +182,13 @@ class ArchiveReader:
             ]
         return prefixes, frozenset()
 
-    def builds(
-        self, namespace: str, chosen: BuildFilter, limit: int, token: str | None
-    ) -> ResultPage:
+    def runs(self, namespace: str, chosen: RunFilter, limit: int, token: str | None) -> ResultPage:
         """Newest first; at most DEFAULT_CALL_BUDGET list calls (+1 for an empty page)."""
         fingerprint = self._fingerprint(
-            "builds",
+            # Builds' tokens stay what they were; another kind's never continue a Build list.
+            self._view.resource,
             namespace,
-            chosen.buildconfig,
+            chosen.group,
             sorted(chosen.phases),
             chosen.since,
             chosen.until,
@@ -177,18 +203,21 @@ class ArchiveReader:
         page = page_through(
             streams,
             self._list,
-            _entry_decider(namespace, chosen, residual_phases, self._links_cluster),
+            _entry_decider(self._view, namespace, chosen, residual_phases, self._links_cluster),
             limit=limit,
             start_after=start,
             # Without a residual filter, limit + 1 keys tell whether more follow.
             fetch_size=1000 if residual_phases or chosen.findings else limit + 1,
         )
         if not page.items and token is None and not self.namespace_exists(namespace):
-            raise NotFoundError("no archived builds in this namespace")
-        return _result_page(page, fingerprint)
+            raise self._no_runs_here()
+        return result_page(page, fingerprint)
+
+    def _no_runs_here(self) -> NotFoundError:
+        return NotFoundError(f"no archived {self._view.plural} in this namespace")
 
     def entries(
-        self, namespace: str, chosen: BuildFilter, start_after: str | None, limit: int
+        self, namespace: str, chosen: RunFilter, start_after: str | None, limit: int
     ) -> Page[tuple[str, IndexEntry]]:
         """Index entries (with their position) newest first, as :meth:`builds` lists them;
         ``start_after`` is a position one of these pages returned."""
@@ -219,16 +248,16 @@ class ArchiveReader:
         # '~' sorts after '_' and digits: past every entry of second until + 1.
         return invert_time(until + 1) + "~"
 
-    def latest(self, namespace: str, buildconfig: str, phases: frozenset[str]) -> dict[str, Any]:
+    def latest(self, namespace: str, group: str, phases: frozenset[str]) -> dict[str, Any]:
         """One list call (MaxKeys 1) per phase asked for."""
-        chosen = BuildFilter(buildconfig, phases, None, None)
+        chosen = RunFilter(group, phases, None, None)
         streams, residual = self._streams(namespace, chosen)
         start: str | None = None
         while True:
             page = page_through(
                 streams,
                 self._list,
-                _entry_decider(namespace, chosen, residual, self._links_cluster),
+                _entry_decider(self._view, namespace, chosen, residual, self._links_cluster),
                 limit=1,
                 start_after=start,
                 fetch_size=1000 if residual else 1,
@@ -238,54 +267,35 @@ class ArchiveReader:
             if not page.more:
                 break
             start = page.position
+        group_kind, view = self._kind.group_kind, self._view
         if phases:
-            raise NotFoundError("this BuildConfig has no archived build in the phase asked for")
-        raise NotFoundError("no archived builds of this BuildConfig")
+            raise NotFoundError(
+                f"this {group_kind} has no archived {view.noun} in the phase asked for"
+            )
+        raise NotFoundError(f"no archived {view.plural} of this {group_kind}")
 
-    def buildconfigs(self, namespace: str, limit: int, token: str | None) -> ResultPage:
-        """Delimiter listing: one call per 1000 BuildConfigs (+1 for an empty page)."""
+    def groups(self, namespace: str, limit: int, token: str | None) -> ResultPage:
+        """The BuildConfigs (Tasks, Pipelines) with archived runs: delimiter listing, one
+        call per 1000 (+1 for an empty page)."""
         parent = self._layout.buildconfigs_prefix(namespace)
-        fingerprint = self._fingerprint("buildconfigs", namespace)
+        fingerprint = self._fingerprint(self._view.group_resource, namespace)
         start = None if token is None else parent + decode_token(token, fingerprint) + "/"
         prefixes, more, _ = list_children(
             self._list_delimited, parent, start_after=start, limit=limit
         )
         names = child_names(prefixes, parent)
         if not names and token is None and not self.namespace_exists(namespace):
-            raise NotFoundError("no archived builds in this namespace")
+            raise self._no_runs_here()
         next_token = encode_token(names[-1], fingerprint) if more and names else None
-        items = [buildconfig_item(namespace, name, self._links_cluster) for name in names]
+        items = [group_item(self._view, namespace, name, self._links_cluster) for name in names]
         return ResultPage(items, next_token)
 
-    # ----------------------------------------------------------------- commits
-    def builds_by_commit(
-        self, commit: str, limit: int, token: str | None, allowed: Callable[[str], bool]
-    ) -> ResultPage:
-        """One prefix listing across namespaces; at most DEFAULT_CALL_BUDGET calls."""
-        full = len(commit) in (40, 64)
-        prefix = self._layout.commit_index_prefix(commit, allow_prefix=not full)
-        fingerprint = self._fingerprint("commit", commit)
-        start = None if token is None else decode_token(token, fingerprint)
-        layout, links_cluster = self._layout, self._links_cluster
+    # ----------------------------------------------------------------- one run
+    def _not_archived(self) -> NotFoundError:
+        return NotFoundError(f"no archived {self._view.noun} of this name")
 
-        def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
-            key = prefix + tail
-            try:
-                namespace, entry = layout.parse_index_key(key)
-            except (InvalidKeyError, InvalidNameError):
-                return Decision.SKIP, None
-            if not allowed(namespace):
-                return Decision.SKIP, None
-            item = build_summary(namespace, entry, links_cluster)
-            item["commit"] = key.rsplit("/", 3)[-3]
-            return Decision.TAKE, item
-
-        page = page_through([prefix], self._list, decide, limit=limit, start_after=start)
-        return _result_page(page, fingerprint)
-
-    # ----------------------------------------------------------------- one build
     def resolve(self, namespace: str, name: str, uid: str | None) -> Incarnation:
-        """The archived build behind a name: one list call; plus one metadata read per
+        """The archived run behind a name: one list call; plus one metadata read per
         incarnation when a name was reused (the newest ``created`` wins)."""
         ref = BuildRef(namespace, name, uid) if uid is not None else None
         page = self._list(
@@ -301,13 +311,14 @@ class ArchiveReader:
             except (InvalidKeyError, InvalidNameError):
                 continue
             objects.setdefault(found, set()).add(object_name)
-        # build.json is the commit marker: without it the build is not archived (yet).
-        archived = [found for found, names in objects.items() if METADATA_OBJECT in names]
+        # The document is the commit marker: without it the run is not archived (yet).
+        document = self._kind.keys.document
+        archived = [found for found, names in objects.items() if document in names]
         if not archived:
-            raise NotFoundError("no archived build of this name")
+            raise self._not_archived()
         if len(archived) == 1:
             chosen = archived[0]
-            return Incarnation(chosen, LOG_OBJECT in objects[chosen], None)
+            return Incarnation(chosen, frozenset(objects[chosen]), None)
         documents = {found: self.read_document(found) for found in archived}
 
         def recency(found: BuildRef) -> tuple[str, str]:
@@ -315,15 +326,15 @@ class ArchiveReader:
             return (str(document.get("created") or ""), str(document.get("archivedAt") or ""))
 
         chosen = max(archived, key=recency)
-        return Incarnation(chosen, LOG_OBJECT in objects[chosen], documents[chosen])
+        return Incarnation(chosen, frozenset(objects[chosen]), documents[chosen])
 
     def read_document(self, ref: BuildRef) -> dict[str, Any]:
-        """One GetObject of build.json."""
+        """One GetObject of the metadata document (build.json, taskrun.json, ...)."""
         try:
             raw = self._store.get(self._layout.metadata_key(ref))
         except NotFoundError:
-            # Listed a moment ago: removed since (retention) — the build is gone.
-            raise NotFoundError("no archived build of this name") from None
+            # Listed a moment ago: removed since (retention) — the run is gone.
+            raise self._not_archived() from None
         try:
             document = json.loads(raw)
         except ValueError:
@@ -336,21 +347,25 @@ class ArchiveReader:
         found = self.resolve(namespace, name, uid)
         return found.document if found.document is not None else self.read_document(found.ref)
 
-    def log_missing(self, incarnation: Incarnation) -> LogNotArchivedError:
-        """Why an archived build has no log: read from its metadata document."""
+    def log_missing(self, incarnation: Incarnation, step: str | None = None) -> LogNotArchivedError:
+        """Why an archived run (or one step of it) has no log: read from its document."""
         document = incarnation.document or self.read_document(incarnation.ref)
-        log = document.get("log")
+        sections = dict(self._kind.log_sections(document))
+        log = sections.get(step)
         reason = None
         if isinstance(log, dict) and isinstance(log.get("reason"), str):
             reason = log["reason"][:500]
-        detail = "the log of this build was not archived"
+        if step is not None and step not in sections:
+            return LogNotArchivedError(f"this {self._view.noun} has no step of this name", None)
+        what = f"step {step} of this {self._view.noun}" if step else f"this {self._view.noun}"
+        detail = f"the log of {what} was not archived"
         if reason:
             detail += f": {reason}"
         return LogNotArchivedError(detail, reason)
 
 
 def _entry_filter(
-    chosen: BuildFilter, phases: frozenset[str]
+    chosen: RunFilter, phases: frozenset[str]
 ) -> Callable[[str], tuple[Decision, IndexEntry | None]]:
     def decide(tail: str) -> tuple[Decision, IndexEntry | None]:
         try:
@@ -371,7 +386,11 @@ def _entry_filter(
 
 
 def _entry_decider(
-    namespace: str, chosen: BuildFilter, phases: frozenset[str], links_cluster: str | None
+    view: KindView,
+    namespace: str,
+    chosen: RunFilter,
+    phases: frozenset[str],
+    links_cluster: str | None,
 ) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
     accept = _entry_filter(chosen, phases)
 
@@ -379,12 +398,12 @@ def _entry_decider(
         decision, entry = accept(tail)
         if entry is None:
             return decision, None
-        return decision, build_summary(namespace, entry, links_cluster)
+        return decision, run_summary(view, namespace, entry, links_cluster)
 
     return decide
 
 
-def _result_page(page: Page[dict[str, Any]], fingerprint: str) -> ResultPage:
+def result_page(page: Page[dict[str, Any]], fingerprint: str) -> ResultPage:
     token = None
     if page.more and page.position is not None:
         token = encode_token(page.position, fingerprint)

@@ -25,7 +25,7 @@ from osiris.core.search import LogHits, compile_search, search_lines
 from osiris.core.views import build_path, link, ui_build_path
 from osiris.errors import InvalidNameError, NotFoundError
 from osiris.lookup import logstream
-from osiris.lookup.params import BuildFilter
+from osiris.lookup.params import RunFilter
 from osiris.lookup.reader import ArchiveReader
 
 SEARCH_WORKERS = 4  # logs read and searched at once per request
@@ -113,7 +113,7 @@ class LogSearch:
         self,
         reader: ArchiveReader,
         namespace: str,
-        chosen: BuildFilter,
+        chosen: RunFilter,
         query: SearchQuery,
         limit: int,
         token: str | None,
@@ -123,7 +123,7 @@ class LogSearch:
             reader.layout.cluster,
             "search",
             namespace,
-            chosen.buildconfig,
+            chosen.group,
             sorted(chosen.phases),
             chosen.since,
             chosen.until,
@@ -149,7 +149,7 @@ class LogSearch:
         page: _Page,
         reader: ArchiveReader,
         namespace: str,
-        chosen: BuildFilter,
+        chosen: RunFilter,
         regex: Any,
         resume: _Resume,
         allowance: _Allowance,

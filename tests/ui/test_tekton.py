@@ -87,7 +87,7 @@ def test_pipelineruns_of_a_namespace_by_its_tab(
     assert first.locator(".phase").get_attribute("class") == "phase phase-failed"
     succeeded = page.locator("#runs tbody tr").nth(1).locator(".phase")
     assert succeeded.get_attribute("class") == "phase phase-succeeded"
-    assert first.get_by_role("link", name=PIPELINE).get_attribute("href") == (
+    assert first.get_by_role("link", name=PIPELINE, exact=True).get_attribute("href") == (
         f"/namespaces/shop/pipelineruns?pipeline={PIPELINE}"
     )
     assert first.get_by_role("link", name=name(tekton.failed)).get_attribute("href") == (
@@ -148,7 +148,7 @@ def test_taskruns_with_log_size_why_filters_and_paging(
     assert re.fullmatch(r"[\d.]+ KiB", by_name[name(tekton.lint)][5])
     page.get_by_label("Why").select_option("test-failure")
     page.get_by_role("button", name="Filter").click()
-    expect(page).to_have_url(re.compile(r"/taskruns\?finding=test-failure$"))
+    expect(page).to_have_url(re.compile(r"/taskruns\?.*finding=test-failure$"))
     assert tab.status() == "2 TaskRuns (why test-failure)."
     assert sorted(row_names(page)) == sorted([name(tekton.lint), f"{name(tekton.failed)}-test"])
     page.get_by_label("Task").select_option("test")
@@ -305,7 +305,7 @@ def test_taskrun_page_shows_a_step_log_byte_exact_and_markup_as_text(
     uid = lint["metadata"]["uid"]
     tab = tabs(base_url)
     page = tab.open(f"/namespaces/shop/taskruns/{name(lint)}?uid={uid}&step=prepare")
-    expect(page.locator("#log-note")).to_have_text("The whole log: 5 lines, 191 B.")
+    expect(page.locator("#log-note")).to_have_text(f"The whole log: 5 lines, {len(STEP_LOG)} B.")
     expect(page.locator("#log-heading")).to_have_text("Log of step prepare")
     for number, expected in enumerate(STEP_LINES, 1):
         assert line_text(page, number) == expected
@@ -316,6 +316,11 @@ def test_taskrun_page_shows_a_step_log_byte_exact_and_markup_as_text(
     raw_link = page.get_by_role("link", name="Raw text").get_attribute("href") or ""
     assert raw_link == f"/api/v1/namespaces/shop/taskruns/{name(lint)}/log?uid={uid}&step=prepare"
     assert raw(base_url, raw_link) == STEP_LOG
+    every = page.get_by_role("link", name="Every step, prefixed").get_attribute("href") or ""
+    assert every == f"/api/v1/namespaces/shop/taskruns/{name(lint)}/log?uid={uid}"
+    assert raw(base_url, every).startswith(
+        b"".join(b"[prepare] " + text + b"\n" for text in STEP_LOG.splitlines()) + b"[check] "
+    )
     gzip_link = page.get_by_role("link", name="Download (gzip)").get_attribute("href")
     assert gzip_link == f"{raw_link}&download=1"
     body = page.request.get(base_url + gzip_link).body()
@@ -324,7 +329,7 @@ def test_taskrun_page_shows_a_step_log_byte_exact_and_markup_as_text(
     steps = cells(page, "steps")
     assert [row[:3] for row in steps] == [["prepare", "0", "Completed"], ["check", "1", "Error"]]
     assert [row[4] for row in steps] == ["20s", "20s"]
-    assert steps[0][5].startswith("191 B (5 lines, ")
+    assert steps[0][5].startswith(f"{len(STEP_LOG)} B (5 lines, ")
     choice = page.get_by_role("navigation", name="Steps")
     assert choice.get_by_role("link").all_inner_texts() == ["prepare", "check"]
     assert choice.get_by_role("link", name="prepare").get_attribute("aria-current") == "page"

@@ -84,7 +84,7 @@ STEP_LINES = [
     "lint: checking 3 files",
     XSS_LINE,
     "&lt;not an entity&gt; &amp; a\ttab and trailing blanks   ",
-    "naïve café → ✓ 日本語",
+    "naïve café → ✓ Ωμέγα",
     "lint: done",
 ]
 STEP_LOG = ("\n".join(STEP_LINES) + "\n").encode()

@@ -18,6 +18,11 @@ export function fact(list, term, ...value) {
   list.append(el("div", { class: WIDE_FACTS.has(term) ? "wide" : null }, el("dt", { text: term }), el("dd", {}, ...values)));
 }
 
+// A fact only a run that has it shows (a TaskRun's PipelineRun, a Tekton run's git).
+export function factIfAny(list, term, value) {
+  if (value !== null && value !== undefined && value !== "") fact(list, term, value);
+}
+
 export function commitLink(commit) {
   return commit ? el("a", { href: uiLink("/builds", { commit }), text: commit, class: "mono" }) : null;
 }
@@ -36,9 +41,11 @@ export function renderFacts(doc, kind, more) {
   return list;
 }
 
+// The list's end; the wide facts (a row each) move after the others, which share rows.
 export function archivedFacts(list, doc) {
   fact(list, "Archived at", timeElement(doc.archivedAt));
   fact(list, "UID", code(doc.uid));
+  for (const node of [...list.children]) if (node.classList.contains("wide")) list.append(node);
   show(byId("summary"));
 }
 

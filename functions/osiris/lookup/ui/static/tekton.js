@@ -4,7 +4,7 @@
 import { getJson, withCluster } from "./api.js";
 import { byId, clear, el, formatDuration, phaseBadge, show, timeElement } from "./dom.js";
 import { KINDS, count, enc, runLink, status, uiLink } from "./links.js";
-import { archivedFacts, code, commitLink, fact, latestDocument, logSize, renderFacts, renderFindings, showLog } from "./run.js";
+import { archivedFacts, code, commitLink, fact, factIfAny, latestDocument, logSize, renderFacts, renderFindings, showLog } from "./run.js";
 
 const TASKRUN = KINDS.TaskRun;
 const PIPELINERUN = KINDS.PipelineRun;
@@ -15,10 +15,10 @@ function seconds(from, to) {
 
 function gitFacts(list, doc) {
   const git = doc.git || {};
-  fact(list, "Git ref", code(git.ref));
-  fact(list, "Revision", code(git.revision));
-  fact(list, "Git repository", code(git.url));
-  fact(list, "Commit", commitLink(git.commit));
+  factIfAny(list, "Git ref", code(git.ref));
+  factIfAny(list, "Revision", code(git.revision));
+  factIfAny(list, "Git repository", code(git.url));
+  factIfAny(list, "Commit", commitLink(git.commit));
 }
 
 function valueText(value) {
@@ -87,8 +87,8 @@ function renderSteps(doc, current) {
 async function showTaskRun(doc) {
   const steps = doc.steps || [];
   renderFacts(doc, TASKRUN, (list) => {
-    fact(list, "PipelineRun", pipelineRunLink(doc));
-    fact(list, "Pipeline task", doc.pipelineTask);
+    factIfAny(list, "PipelineRun", pipelineRunLink(doc));
+    factIfAny(list, "Pipeline task", doc.pipelineTask);
     fact(list, "Steps", String(steps.length));
     fact(list, "Pod", code(doc.podName));
   });
@@ -164,7 +164,7 @@ async function showPipelineRun(doc) {
   renderFacts(doc, PIPELINERUN, (list) => {
     fact(list, "TaskRuns", String(runs.length));
     fact(list, "Skipped tasks", String((doc.skippedTasks || []).length));
-    fact(list, "Service account", doc.serviceAccountName);
+    factIfAny(list, "Service account", doc.serviceAccountName);
   });
   const list = byId("facts");
   fact(list, "Message", doc.message);

@@ -439,7 +439,7 @@ def test_runs_of_a_commit_of_every_kind(
         "Namespace",
         "Run",
         "Kind",
-        "Of",
+        "BuildConfig / Task / Pipeline",
         "Phase",
         "Started",
         "Duration",

@@ -38,7 +38,7 @@ const COLUMNS = {
     cell: (item) => el("th", { scope: "row" }, el("a", { href: runLink(item), text: item.name })),
   },
   kind: { head: () => "Kind", cell: (item) => el("td", { text: item.kind || "Build" }) },
-  group: { head: (kind) => (kind ? kind.groupKind : "Of"), cell: (item) => el("td", {}, groupCell(item)) },
+  group: { head: (kind) => (kind ? kind.groupKind : "BuildConfig / Task / Pipeline"), cell: (item) => el("td", {}, groupCell(item)) },
   number: { head: () => "#", cell: (item) => el("td", { class: "num", text: item.number ?? "—" }) },
   phase: { head: () => "Phase", cell: (item) => el("td", {}, phaseBadge(item.phase)) },
   started: { head: () => "Started", cell: (item) => el("td", {}, timeElement(item.started || item.created)) },

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, StreamSettings
@@ -19,6 +20,7 @@ from osiris.core.rules import RuleSet
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.maintenance.archived import Archived, BuildFactory
+from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds, InProcessLog
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -76,6 +78,71 @@ def coloured_log() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+# A step's log of its own: markup, entities, a tab, trailing blanks and non-ASCII text,
+# which the page must show exactly as these bytes say (and never as markup).
+STEP_LINES = [
+    "lint: checking 3 files",
+    XSS_LINE,
+    "&lt;not an entity&gt; &amp; a\ttab and trailing blanks   ",
+    "naïve café → ✓ Ωμέγα",
+    "lint: done",
+]
+STEP_LOG = ("\n".join(STEP_LINES) + "\n").encode()
+PIPELINE = "shop-ci"
+TASK = "lint"
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Tekton:
+    """The Tekton runs of namespace shop (the simulator's objects as archived)."""
+
+    passed: JSON  # a PipelineRun of shop-ci that succeeded (clone, build, test, push)
+    failed: JSON  # one whose test failed: push was skipped
+    lint: JSON  # a standalone TaskRun of Task lint (steps prepare, check): check failed
+    gone: JSON  # a TaskRun whose pod was gone: no step log archived
+
+    def taskruns(self, pipelinerun: JSON) -> list[JSON]:
+        return [dict(child) for child in pipelinerun["status"]["childReferences"]]
+
+
+def archive_tekton(factory: UiBuilds) -> Tekton:
+    """Runs and archives shop's PipelineRuns and TaskRuns, TaskRuns before their PipelineRun."""
+    runs = factory.cluster.tekton
+
+    def archive(obj: JSON) -> JSON:
+        outcome = factory.archiver.handle(build_event(obj))
+        assert outcome.decision.name in ("ARCHIVED", "LOG_UNAVAILABLE"), outcome
+        factory.clock.advance(30)
+        return obj
+
+    def pipeline(**options: Any) -> JSON:
+        run = runs.run_pipeline("shop", PIPELINE, **options)
+        for child in run["status"]["childReferences"]:
+            archive(runs.get_taskrun("shop", child["name"]))
+        return archive(run)
+
+    passed = pipeline(seed=1, step_log_size=3000)
+    # The failed one's log is longer than the page's tail (its test step is).
+    sizes = {"clone": 3000, "build": 3000, "push": 3000, "test": 100_000}
+    failed = pipeline(outcome="Failed", failing_task="test", seed=2, step_log_size=sizes)
+    lint = runs.run_task(
+        "shop",
+        TASK,
+        steps=("prepare", "check"),
+        outcome="Failed",
+        seed=3,
+        step_log_size={"check": 200_000},  # more lines than the page's tail
+    )
+    runs.replace_step_log("shop", lint["metadata"]["name"], "prepare", lambda: [STEP_LOG])
+    archive(lint)
+    gone = runs.run_task("shop", "buildah", steps=("build", "push"), seed=4)
+    runs.delete_pod("shop", gone["metadata"]["name"])
+    archive(gone)
+    return Tekton(passed, failed, lint, gone)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """What :func:`archive_catalogue` wrote, for the tests to look for."""
@@ -84,10 +151,12 @@ class Catalogue:
     web: list[Archived]
     coloured: Archived  # the newest api build, with coloured_log()
     unavailable: Archived  # an Error build: its log could not be archived
+    tekton: Tekton
 
 
 def archive_catalogue(store: ObjectStore, layout: KeyLayout) -> Catalogue:
-    """Namespace shop (BuildConfigs api and web, every phase), plus two namespaces
+    """Namespace shop (BuildConfigs api and web, every phase; Pipeline shop-ci, Tasks lint
+    and buildah), plus two namespaces
     written by the key layout's helper (``web-team``, ``secret``) for lists and auth, and
     one namespace of another cluster in the same bucket."""
     factory = UiBuilds(store, layout)
@@ -113,6 +182,7 @@ def archive_catalogue(store: ObjectStore, layout: KeyLayout) -> Catalogue:
     factory.clock.advance(80)
     coloured = factory.scripted("api", "Complete", coloured_log(), duration=70)
     api.append(coloured)
+    tekton = archive_tekton(factory)
     for namespace in ("web-team", "secret"):
         store_build(
             store,
@@ -127,4 +197,4 @@ def archive_catalogue(store: ObjectStore, layout: KeyLayout) -> Catalogue:
         StoredBuild("lab-apps", "tool-1", BASE_TIME, buildconfig="tool", number=1, log=b"lab\n"),
     )
     unavailable = next(build for build in api if build.log is None)
-    return Catalogue(api, web, coloured, unavailable)
+    return Catalogue(api, web, coloured, unavailable, tekton)

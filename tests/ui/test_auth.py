@@ -97,7 +97,7 @@ def test_forgetting_the_token_brings_the_prompt_back(tabs: TabFactory, secured_u
     tab = tabs(secured_url, answered=REFUSED)
     page = tab.open("/")
     sign_in(page, "bob-token")
-    expect(page.locator("#status")).to_have_text("No archived builds you may read in cluster ui.")
+    expect(page.locator("#status")).to_have_text("No archived runs you may read in cluster ui.")
     page.get_by_role("button", name="Forget token").click()
     expect(page.locator("#token-form")).to_be_visible()
     assert page.evaluate("() => sessionStorage.length") == 0

@@ -25,7 +25,7 @@ def api(base: str, path: str) -> dict:  # type: ignore[type-arg]
 
 
 def row_names(page: Page, column: int = 0) -> list[str]:
-    rows = page.locator("#builds tbody tr")
+    rows = page.locator("#runs tbody tr")
     texts = rows.evaluate_all("(rows, column) => rows.map(r => r.cells[column].innerText)", column)
     return [text.strip() for text in texts]
 
@@ -134,12 +134,12 @@ def test_navigation_and_history(tabs: TabFactory, base_url: str, catalogue: Cata
     expect(page.locator("h1")).to_have_text(f"Build {newest.name}")
     page.go_back()
     expect(page).to_have_url(base_url + "/namespaces/shop")
-    expect(page.locator("#builds tbody tr")).to_have_count(11)
+    expect(page.locator("#runs tbody tr")).to_have_count(11)
     page.go_back()
     expect(page).to_have_url(base_url + "/")
     expect(page.locator("#namespaces a")).to_have_count(3)
     page.go_forward()
-    expect(page.locator("#builds tbody tr")).to_have_count(11)
+    expect(page.locator("#runs tbody tr")).to_have_count(11)
 
 
 def test_builds_newest_first_with_every_column(
@@ -153,7 +153,7 @@ def test_builds_newest_first_with_every_column(
     created = [item["created"] for item in listed]
     assert created == sorted(created, reverse=True)
     assert row_names(page)[0] == catalogue.coloured.ref.name
-    first = page.locator("#builds tbody tr").first
+    first = page.locator("#runs tbody tr").first
     cells = first.locator("th, td").all_inner_texts()
     started = listed[0]["started"].replace("T", " ").replace("Z", " UTC")
     assert cells == ["api-8", "api", "8", "Complete", started, "1m 10s", "94.6 KiB", "—"]
@@ -163,9 +163,9 @@ def test_builds_newest_first_with_every_column(
         first.get_by_role("link", name="api", exact=True).get_attribute("href")
         == "/namespaces/shop?buildconfig=api"
     )
-    error_row = page.locator("#builds tbody tr", has_text=catalogue.unavailable.ref.name)
+    error_row = page.locator("#runs tbody tr", has_text=catalogue.unavailable.ref.name)
     assert error_row.locator("td").nth(-2).inner_text() == "not archived"
-    assert page.locator("#builds thead th[scope=col]").count() == 8
+    assert page.locator("#runs thead th[scope=col]").count() == 8
     assert page.locator("#history").is_hidden()  # only for one BuildConfig
 
 
@@ -415,11 +415,12 @@ def test_find_by_commit(tabs: TabFactory, base_url: str, catalogue: Catalogue) -
     expect(page).to_have_url(f"{base_url}/builds?commit={commit[:7]}")
     assert tab.status().endswith(f"of commit {commit[:7]}.")
     expected = [
-        item["name"] for item in api(base_url, f"/api/v1/builds?commit={commit[:7]}")["items"]
+        item["name"] for item in api(base_url, f"/api/v1/runs?commit={commit[:7]}")["items"]
     ]
     assert catalogue.coloured.ref.name in expected
     assert row_names(page, 1) == expected
     assert set(row_names(page, 0)) == {"shop"}
+    assert set(row_names(page, 2)) == {"Build"}  # the Kind column
     page.reload()
     tab.status()
     assert row_names(page, 1) == expected

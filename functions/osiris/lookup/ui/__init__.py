@@ -10,9 +10,32 @@ inline script or style anywhere, nothing fetched from another origin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Flask, Response, render_template, request
 
 from osiris.core.builtin_rules import BUILTIN_RULE_IDS
+from osiris.core.keys import TERMINAL_PHASES as BUILD_PHASES
+from osiris.kinds.tekton import PHASES as TEKTON_PHASES
+
+
+@dataclass(frozen=True)
+class RunList:
+    """One of a namespace's lists: a kind's runs (``static/lists.js`` fills it)."""
+
+    kind: str
+    path: str  # after /namespaces/<namespace>
+    title: str
+    group: str  # the kind the runs are grouped by, a filter
+    filter: str  # that filter's query parameter
+    phases: tuple[str, ...]
+
+
+RUN_LISTS = (
+    RunList("Build", "", "Builds", "BuildConfig", "buildconfig", BUILD_PHASES),
+    RunList("PipelineRun", "/pipelineruns", "PipelineRuns", "Pipeline", "pipeline", TEKTON_PHASES),
+    RunList("TaskRun", "/taskruns", "TaskRuns", "Task", "task", TEKTON_PHASES),
+)
 
 # The page shells name the API paths and the build they are about; the values are checked
 # by the API itself when the page fetches them (and are escaped here by Jinja).
@@ -48,9 +71,20 @@ def register(app: Flask) -> None:
     def namespaces() -> str:
         return page("namespaces.html")
 
-    @ui.get("/namespaces/<namespace>")
-    def builds(namespace: str) -> str:
-        return page("builds.html", namespace=namespace, rules=BUILTIN_RULE_IDS)
+    def run_list(chosen: RunList) -> None:
+        def view(namespace: str) -> str:
+            return page(
+                "runs.html",
+                namespace=namespace,
+                list=chosen,
+                lists=RUN_LISTS,
+                rules=BUILTIN_RULE_IDS,
+            )
+
+        ui.add_url_rule(f"/namespaces/<namespace>{chosen.path}", f"runs-{chosen.kind}", view)
+
+    for chosen in RUN_LISTS:
+        run_list(chosen)
 
     @ui.get("/namespaces/<namespace>/search")
     def search(namespace: str) -> str:
@@ -60,9 +94,25 @@ def register(app: Flask) -> None:
     def build(namespace: str, name: str) -> str:
         return page("build.html", namespace=namespace, name=name)
 
-    @ui.get("/namespaces/<namespace>/buildconfigs/<buildconfig>/latest")
-    def latest(namespace: str, buildconfig: str) -> str:
-        return page("latest.html", namespace=namespace, buildconfig=buildconfig)
+    @ui.get("/namespaces/<namespace>/taskruns/<name>")
+    def taskrun(namespace: str, name: str) -> str:
+        return page("taskrun.html", namespace=namespace, name=name)
+
+    @ui.get("/namespaces/<namespace>/pipelineruns/<name>")
+    def pipelinerun(namespace: str, name: str) -> str:
+        return page("pipelinerun.html", namespace=namespace, name=name)
+
+    @ui.get("/namespaces/<namespace>/buildconfigs/<group>/latest")
+    def latest(namespace: str, group: str) -> str:
+        return page("latest.html", namespace=namespace, group=group)
+
+    @ui.get("/namespaces/<namespace>/tasks/<group>/latest")
+    def task_latest(namespace: str, group: str) -> str:
+        return page("task_latest.html", namespace=namespace, group=group)
+
+    @ui.get("/namespaces/<namespace>/pipelines/<group>/latest")
+    def pipeline_latest(namespace: str, group: str) -> str:
+        return page("pipeline_latest.html", namespace=namespace, group=group)
 
     @ui.get("/builds")
     def by_commit() -> str:

@@ -62,7 +62,7 @@ export function timeElement(rfc3339) {
   return el("time", { datetime: rfc3339 || null, text: formatTime(rfc3339) });
 }
 
-const PHASES = new Set(["Complete", "Failed", "Error", "Cancelled", "New", "Pending", "Running"]);
+const PHASES = new Set(["Complete", "Failed", "Error", "Cancelled", "New", "Pending", "Running", "Succeeded", "TimedOut"]);
 
 // The phase as text, coloured by a class: never by colour alone.
 export function phaseBadge(phase) {

@@ -1,6 +1,8 @@
 // The log viewer. The page holds the log's lines as strings and puts only the rows in
 // view (plus a margin) into the DOM, so a long log costs a few hundred nodes. A log
 // above WHOLE_LOG_LIMIT is never loaded whole: its tail is shown and the raw text linked.
+// One viewer shows a Build's log, a TaskRun step's or a PipelineRun's combined log; the
+// size of the last is not known beforehand, so its whole text stops at the limit.
 
 import { Problem, request } from "./api.js";
 import { el, formatBytes, show } from "./dom.js";
@@ -20,12 +22,16 @@ function splitLines(text) {
   return lines;
 }
 
+// meta: the document's log section ({state, reason, rawBytes}; {} when unknown);
+// what: the log's owner in sentences ("build", "step", "PipelineRun").
 export class LogViewer {
-  constructor(logPath, document_) {
+  constructor(logPath, meta, what = "build") {
     this.logPath = logPath;
-    this.meta = document_.log || {};
+    this.meta = meta || {};
+    this.what = what;
     this.lines = [];
     this.first = 1;
+    this.numbered = true; // whether line numbers are the whole log's (see showTail)
     this.complete = false;
     this.target = null; // the line number of #L<n>
     this.matches = []; // [lineIndex, column] of each match, in order
@@ -41,7 +47,9 @@ export class LogViewer {
     window.addEventListener("resize", () => this.schedule(true));
   }
 
-  // The tail, numbered from the Osiris-First-Line header; then what the page offers.
+  // The tail, numbered from the Osiris-First-Line header; then what the page offers. A
+  // combined log's tail comes without the header: its lines are numbered once the whole
+  // log is loaded (fewer lines than asked for are the whole log).
   async showTail() {
     if (this.meta.state === "unavailable") {
       // The metadata says why; the log request would only answer the same reason (404).
@@ -52,19 +60,37 @@ export class LogViewer {
     try {
       response = await request(`${this.logPath}&tail=${TAIL_LINES}`, { headers: { Accept: "text/plain" } });
     } catch (error) {
-      if (error instanceof Problem && error.type.endsWith(LOG_UNAVAILABLE)) {
+      // The document was just read: a 404 for its log says the log is not there.
+      if (error instanceof Problem && (error.type.endsWith(LOG_UNAVAILABLE) || error.status === 404)) {
         this.unavailable(error.body.reason || error.message);
         return false;
       }
       throw error;
     }
-    const first = Number(response.headers.get("Osiris-First-Line") || "1");
-    this.setLines(splitLines(await response.text()), first);
-    this.complete = first === 1;
+    const header = response.headers.get("Osiris-First-Line");
+    const lines = splitLines(await response.text());
+    const first = header ? Number(header) : 1;
+    this.complete = header ? first === 1 : lines.length < TAIL_LINES;
+    this.numbered = Boolean(header) || this.complete;
+    this.setLines(lines, first);
     this.scrollToEnd();
     this.offerWhole();
     this.followHash();
     return true;
+  }
+
+  get sizeKnown() {
+    return this.meta.rawBytes !== null && this.meta.rawBytes !== undefined;
+  }
+
+  // Whether the page may hold the whole log: known to fit, or of unknown size (cut at the limit).
+  get mayLoadWhole() {
+    return !this.sizeKnown || this.meta.rawBytes <= WHOLE_LOG_LIMIT;
+  }
+
+  wholeSaid() {
+    const lines = `${this.lines.length.toLocaleString("en")} lines`;
+    return `The whole log: ${this.sizeKnown ? `${lines}, ${formatBytes(this.meta.rawBytes)}` : lines}.`;
   }
 
   offerWhole() {
@@ -73,61 +99,70 @@ export class LogViewer {
     const count = this.lines.length;
     if (this.complete) {
       show(whole, false);
-      this.say(`The whole log: ${count.toLocaleString("en")} lines, ${formatBytes(size)}.`);
-    } else if (size !== null && size !== undefined && size <= WHOLE_LOG_LIMIT) {
-      whole.textContent = `Load the whole log (${formatBytes(size)})`;
+      this.say(this.wholeSaid());
+    } else if (this.mayLoadWhole) {
+      whole.textContent = this.sizeKnown ? `Load the whole log (${formatBytes(size)})` : "Load the whole log";
       show(whole);
       whole.onclick = () => this.loadWhole();
-      this.say(`The last ${count.toLocaleString("en")} lines, from line ${this.first.toLocaleString("en")}.`);
+      this.say(`The last ${count.toLocaleString("en")} lines, ${this.fromLine()}.`);
     } else {
       show(whole, false);
       this.say(
         `This log is ${formatBytes(size)}, too big to read in the page: it shows the last ` +
-          `${count.toLocaleString("en")} lines (from line ${this.first.toLocaleString("en")}). ` +
+          `${count.toLocaleString("en")} lines (${this.fromLine()}). ` +
           "Open the raw text or download it for the whole log.",
         "warning",
       );
     }
   }
 
+  fromLine() {
+    return this.numbered ? `from line ${this.first.toLocaleString("en")}` : "numbered once the whole log is loaded";
+  }
+
   // The whole log, streamed: lines are appended (and the view redrawn) chunk by chunk.
   async loadWhole() {
     const whole = document.getElementById("log-whole");
     whole.disabled = true;
-    const keep = this.target ?? this.topLine();
+    const keep = this.target ?? (this.numbered ? this.topLine() : null);
     this.say("Loading the whole log…");
     const response = await request(this.logPath, { headers: { Accept: "text/plain" } });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     this.setLines([], 1);
     let partial = "";
+    let held = 0; // characters read: a log of unknown size stops at the limit
+    let cut = false;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      held += value.length;
       const pieces = (partial + value).split("\n");
       partial = pieces.pop();
       this.lines.push(...pieces);
-      if (this.lines.length > MAX_LINES) {
+      if (this.lines.length > MAX_LINES || held > WHOLE_LOG_LIMIT) {
         await reader.cancel();
-        this.lines.length = MAX_LINES;
+        this.lines.length = Math.min(this.lines.length, MAX_LINES);
         partial = "";
-        this.say(`The log has more than ${MAX_LINES.toLocaleString("en")} lines: open the raw text for the rest.`, "warning");
+        cut = true;
+        const limit = held > WHOLE_LOG_LIMIT ? formatBytes(WHOLE_LOG_LIMIT) : `${MAX_LINES.toLocaleString("en")} lines`;
+        this.say(`The log is longer than ${limit}: the page shows its first ${this.lines.length.toLocaleString("en")} lines; open the raw text for the rest.`, "warning");
         break;
       }
       this.schedule(true);
     }
     if (partial) this.lines.push(partial);
     this.complete = true;
+    this.numbered = true;
     show(whole, false);
     this.layout();
     if (this.query) this.search(this.query, false);
-    this.scrollToLine(keep, this.target === keep);
-    if (this.lines.length <= MAX_LINES) {
-      this.say(`The whole log: ${this.lines.length.toLocaleString("en")} lines, ${formatBytes(this.meta.rawBytes)}.`);
-    }
+    if (keep === null) this.scrollToEnd();
+    else this.scrollToLine(keep, this.target === keep);
+    if (!cut) this.say(this.wholeSaid());
   }
 
   unavailable(reason) {
-    this.say(`The log of this build was not archived: ${reason}.`, "warning");
+    this.say(`The log of this ${this.what} was not archived: ${reason}.`, "warning");
     show(this.view, false);
     show(document.querySelector(".log-tools"), false);
   }
@@ -184,6 +219,7 @@ export class LogViewer {
     const anchor = `L${number}`;
     const text = el("span", { class: "log-text" });
     this.fill(text, this.lines[index], index);
+    if (!this.numbered) return el("div", { class: "log-line" }, el("span", { class: "log-number", "aria-hidden": "true" }), text);
     const classes = ["log-line"];
     if (number === this.target) classes.push("log-target");
     return el(
@@ -242,8 +278,12 @@ export class LogViewer {
     const number = Number(found[1]);
     this.target = number;
     this.view.scrollIntoView({ block: "start" });
+    if (!this.numbered) {
+      if (this.mayLoadWhole) this.loadWhole();
+      return;
+    }
     if (this.scrollToLine(number, true)) return;
-    if (!this.complete && this.meta.rawBytes <= WHOLE_LOG_LIMIT && number < this.first) {
+    if (!this.complete && this.mayLoadWhole && number < this.first) {
       this.loadWhole();
     } else {
       this.say(`Line ${number} is not in what the page shows: open the raw text for it.`, "warning");

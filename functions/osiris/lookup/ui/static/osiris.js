@@ -2,13 +2,21 @@
 
 import { AuthRequired, Forbidden, Problem, currentCluster, forgetToken, getJson, setToken, token } from "./api.js";
 import { byId, clear, el, show } from "./dom.js";
-import { buildPage, buildsPage, commitPage, latestPage, namespacesPage, searchPage, status } from "./pages.js";
+import { buildPage, latestPage } from "./build.js";
+import { status } from "./links.js";
+import { commitPage, namespacesPage, runsPage } from "./lists.js";
+import { searchPage } from "./search.js";
+import { pipelineLatestPage, pipelinerunPage, taskLatestPage, taskrunPage } from "./tekton.js";
 
 const PAGES = {
   namespaces: namespacesPage,
-  builds: buildsPage,
+  runs: runsPage,
   build: buildPage,
   latest: latestPage,
+  taskrun: taskrunPage,
+  "task-latest": taskLatestPage,
+  pipelinerun: pipelinerunPage,
+  "pipeline-latest": pipelineLatestPage,
   commit: commitPage,
   search: searchPage,
 };
@@ -74,7 +82,7 @@ function promptForToken(refused) {
   };
   box.append(form);
   show(box);
-  status("Sign in to see the archived builds.", "info");
+  status("Sign in to see the archived runs.", "info");
   input.focus();
 }
 

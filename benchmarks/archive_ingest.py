@@ -634,14 +634,20 @@ def table(results: list[CaseResult]) -> str:
     return "\n".join(rows)
 
 
-def verdict(results: list[CaseResult]) -> list[str]:
-    lines = []
+def load_warning(load_averages: Sequence[float]) -> list[str]:
+    """A line saying the figures are noisy when other work competed for the CPU."""
     cpus = os.cpu_count() or 1
-    if busy := [r for r in results if r.load_average > cpus]:
-        lines.append(
-            f"load average up to {max(r.load_average for r in busy)} on {cpus} CPUs: "
-            "other work competed for the CPU, so these figures are noisy"
-        )
+    busy = [load for load in load_averages if load > cpus]
+    if not busy:
+        return []
+    return [
+        f"load average up to {max(busy)} on {cpus} CPUs: "
+        "other work competed for the CPU, so these figures are noisy"
+    ]
+
+
+def verdict(results: list[CaseResult]) -> list[str]:
+    lines = load_warning([r.load_average for r in results])
     for r in results:
         for a in r.archives:
             where = f"{r.text} {label(r.size)} {a.deflate}"

@@ -57,6 +57,7 @@ from benchmarks.archive_ingest import (
     function_environ,
     function_processes,
     label,
+    load_warning,
     log_source,
     parse_size,
     post_event,
@@ -317,13 +318,7 @@ def table(results: list[CaseResult]) -> str:
 
 
 def verdict(results: list[CaseResult]) -> list[str]:
-    lines = []
-    cpus = os.cpu_count() or 1
-    if busy := [r for r in results if r.load_average > cpus]:
-        lines.append(
-            f"load average up to {max(r.load_average for r in busy)} on {cpus} CPUs: "
-            "other work competed for the CPU, so these figures are noisy"
-        )
+    lines = load_warning([r.load_average for r in results])
     by_total: dict[int, list[CaseResult]] = {}
     for r in results:
         by_total.setdefault(r.size, []).append(r)

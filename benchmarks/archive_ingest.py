@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psutil
 import urllib3
@@ -417,8 +417,15 @@ class S3Target:
     daemons: Path  # the Ceph working directory: its daemons' CPU is counted
 
 
+class Kubeconfigured(Protocol):
+    """Whatever names the kubeconfig of the simulated API server (a Source, ...)."""
+
+    @property
+    def kubeconfig(self) -> str: ...
+
+
 def function_environ(
-    source: Source,
+    source: Kubeconfigured,
     target: S3Target,
     tls: bool,
     workdir: Path,

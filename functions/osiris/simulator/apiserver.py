@@ -4,6 +4,18 @@ Usage::
 
     from osiris.simulator.apiserver import SimulatedApiServer
     from osiris.simulator import api_tekton, discovery, knative
+from osiris.simulator.api_logs import LogHandlers
+from osiris.simulator.api_reviews import ReviewHandlers
+from osiris.simulator.selectors import (
+    decode_continue,
+    encode_continue,
+    parse_field_selector,
+    parse_label_selector,
+    matches,
+)
+from osiris.simulator.status import BUILD_GROUP, fault_status, status_body
+from osiris.simulator.tables import age, build_row, column
+from osiris.simulator.tls import self_signed_certificate
 from osiris.simulator.auth import AccessPolicy, User
 
     with SimulatedApiServer(cluster, tokens={"t0k3n": User("alice")},
@@ -52,36 +64,40 @@ method get 405, unknown paths 404. ``watch`` is not supported (400).
 from __future__ import annotations
 
 import base64
-import binascii
-import contextlib
 import json
 import re
-import shutil
-import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from osiris.simulator import api_tekton, discovery, knative
-from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA, AccessPolicy, User
-from osiris.simulator.buildlogs import tail_lines
+from osiris.simulator.api_logs import LogHandlers
+from osiris.simulator.api_reviews import ReviewHandlers
+from osiris.simulator.auth import AccessPolicy, User
 from osiris.simulator.cluster import (
-    NO_BUILD_LOGS_MESSAGE,
     ClusterError,
-    LogRequestFault,
     SimulatedCluster,
     bad_request,
     not_found,
 )
+from osiris.simulator.selectors import (
+    decode_continue,
+    encode_continue,
+    matches,
+    parse_field_selector,
+    parse_label_selector,
+)
+from osiris.simulator.status import BUILD_GROUP, fault_status, status_body
+from osiris.simulator.tables import age, build_row, column
+from osiris.simulator.tls import self_signed_certificate
 
 JSON = dict[str, Any]
 DownMode = Literal["refuse", "unavailable"]
@@ -98,51 +114,7 @@ KUBERNETES_VERSION = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
-BUILD_GROUP = "build.openshift.io"
 _NAME = r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?"
-
-
-def status_body(code: int, reason: str, message: str, details: JSON | None = None) -> JSON:
-    """A ``metav1.Status`` failure in the field order the API server writes it."""
-    body: JSON = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-    }
-    if details is not None:
-        body["details"] = details
-    body["code"] = code
-    return body
-
-
-_FAULT_STATUSES: dict[int, tuple[str, str, JSON | None]] = {
-    429: (
-        "TooManyRequests",
-        "Too many requests, please try again later.",
-        {"retryAfterSeconds": 1},
-    ),
-    500: (
-        "InternalError",
-        "Internal error occurred: simulated fault",
-        {"causes": [{"message": "simulated fault"}]},
-    ),
-    503: ("ServiceUnavailable", "the server is currently unable to handle the request", None),
-    504: (
-        "Timeout",
-        "Timeout: request did not complete within the allotted timeout",
-        {"retryAfterSeconds": 1},
-    ),
-}
-
-
-def fault_status(code: int) -> JSON:
-    reason, message, details = _FAULT_STATUSES.get(
-        code, ("", f"simulated fault with status {code}", None)
-    )
-    return status_body(code, reason, message, details)
 
 
 @dataclass(frozen=True)
@@ -195,146 +167,27 @@ def _group(name: str) -> JSON:
 # --------------------------------------------------------------------------- selectors
 
 
-@dataclass(frozen=True)
-class _Requirement:
-    """One selector term; ``op`` is "=", "!=", "exists" or "!exists"."""
-
-    key: str
-    op: str
-    value: str = ""
-
-    def matches(self, values: Mapping[str, str]) -> bool:
-        if self.op == "exists":
-            return self.key in values
-        if self.op == "!exists":
-            return self.key not in values
-        return (values.get(self.key) == self.value) == (self.op == "=")
-
-
-_LABEL_KEY = r"[A-Za-z0-9._/-]+"
-
-
-def _parse_label_selector(text: str) -> list[_Requirement]:
-    requirements = []
-    for raw in filter(None, (part.strip() for part in text.split(","))):
-        match = re.fullmatch(rf"({_LABEL_KEY})\s*(==|!=|=)\s*([A-Za-z0-9._-]*)", raw)
-        if match:
-            key, op, value = match.groups()
-            requirements.append(_Requirement(key, "!=" if op == "!=" else "=", value))
-        elif re.fullmatch(_LABEL_KEY, raw):
-            requirements.append(_Requirement(raw, "exists"))
-        elif re.fullmatch(rf"!{_LABEL_KEY}", raw):
-            requirements.append(_Requirement(raw[1:], "!exists"))
-        else:
-            raise bad_request(
-                f"unable to parse requirement: found '{raw}', "
-                "expected: '=', '!=', '==', 'in', notin'"
-            )
-    return requirements
-
-
-_FIELDS = ("metadata.name", "metadata.namespace")
-
-
-def _parse_field_selector(text: str) -> list[_Requirement]:
-    requirements = []
-    for raw in filter(None, (part.strip() for part in text.split(","))):
-        match = re.fullmatch(r"([a-zA-Z.]+)\s*(==|!=|=)\s*(.*)", raw)
-        if not match or match.group(1) not in _FIELDS:
-            field = re.split(r"[=!]", raw, maxsplit=1)[0]
-            raise bad_request(f'"{field}" is not a known field selector: only {", ".join(_FIELDS)}')
-        key, op, value = match.groups()
-        requirements.append(_Requirement(key, "!=" if op == "!=" else "=", value))
-    return requirements
-
-
-def _selected(obj: JSON, labels: list[_Requirement], fields: list[_Requirement]) -> bool:
-    meta = obj["metadata"]
-    field_values = {"metadata.name": meta["name"], "metadata.namespace": meta.get("namespace", "")}
-    return all(r.matches(meta.get("labels", {})) for r in labels) and all(
-        r.matches(field_values) for r in fields
-    )
-
-
-def _encode_continue(resource_version: str, last_key: str) -> str:
-    token = {"v": "meta.k8s.io/v1", "rv": int(resource_version), "start": f"{last_key}\x00"}
-    return base64.b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
-
-
-def _decode_continue(token: str) -> str:
-    try:
-        data = json.loads(base64.b64decode(token, validate=True))
-        start = data["start"]
-        if data.get("v") != "meta.k8s.io/v1" or not isinstance(start, str):
-            raise ValueError("unsupported continue version")
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise bad_request(f"continue key is not valid: {exc}") from None
-    return start.rstrip("\x00")
-
-
 # --------------------------------------------------------------------------- tables
-
-
-def _age(timestamp: str | None, now: datetime) -> str:
-    if not timestamp:
-        return ""
-    seconds = int(
-        (
-            now - datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        ).total_seconds()
-    )
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= 2 * size:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 0)}s"
-
-
-def _column(name: str, description: str, fmt: str = "") -> JSON:
-    return {
-        "name": name,
-        "type": "string",
-        "format": fmt,
-        "description": description,
-        "priority": 0,
-    }
-
-
-def _build_row(obj: JSON, now: datetime) -> list[Any]:
-    status = obj["status"]
-    phase = status.get("phase", "")
-    if status.get("reason") and phase in ("Failed", "Error"):
-        phase = f"{phase} ({status['reason']})"
-    commit = obj["spec"].get("revision", {}).get("git", {}).get("commit", "")
-    source = f"Git@{commit[:7]}" if commit else "Git"
-    duration = status.get("duration")
-    return [
-        obj["metadata"]["name"],
-        obj["spec"]["strategy"]["type"],
-        source,
-        phase,
-        _age(status.get("startTimestamp"), now) + (" ago" if status.get("startTimestamp") else ""),
-        f"{duration // 1_000_000_000}s" if duration else "",
-    ]
 
 
 _TABLES: dict[str, tuple[list[JSON], Callable[[JSON, datetime], list[Any]]]] = {
     "builds": (
         [
-            _column("Name", "Name must be unique within a namespace.", "name"),
-            _column("Type", "Describes a particular way of performing a build."),
-            _column("From", "Describes the source of a build."),
-            _column("Status", "The status of the build."),
-            _column("Started", "Describes when the build started."),
-            _column("Duration", "How long the build took to complete."),
+            column("Name", "Name must be unique within a namespace.", "name"),
+            column("Type", "Describes a particular way of performing a build."),
+            column("From", "Describes the source of a build."),
+            column("Status", "The status of the build."),
+            column("Started", "Describes when the build started."),
+            column("Duration", "How long the build took to complete."),
         ],
-        _build_row,
+        build_row,
     ),
     "buildconfigs": (
         [
-            _column("Name", "Name must be unique within a namespace.", "name"),
-            _column("Type", "Describes a particular way of performing a build."),
-            _column("From", "Describes the source of a build."),
-            _column("Latest", "The latest version of the build config."),
+            column("Name", "Name must be unique within a namespace.", "name"),
+            column("Type", "Describes a particular way of performing a build."),
+            column("From", "Describes the source of a build."),
+            column("Latest", "The latest version of the build config."),
         ],
         lambda obj, now: [
             obj["metadata"]["name"],
@@ -345,9 +198,9 @@ _TABLES: dict[str, tuple[list[JSON], Callable[[JSON, datetime], list[Any]]]] = {
     ),
     "namespaces": (
         [
-            _column("Name", "Name must be unique within a namespace.", "name"),
-            _column("Status", "The status of the namespace"),
-            _column(
+            column("Name", "Name must be unique within a namespace.", "name"),
+            column("Status", "The status of the namespace"),
+            column(
                 "Age",
                 "CreationTimestamp is a timestamp representing the server time when this object was created.",
             ),
@@ -355,47 +208,13 @@ _TABLES: dict[str, tuple[list[JSON], Callable[[JSON, datetime], list[Any]]]] = {
         lambda obj, now: [
             obj["metadata"]["name"],
             obj["status"]["phase"],
-            _age(obj["metadata"].get("creationTimestamp"), now),
+            age(obj["metadata"].get("creationTimestamp"), now),
         ],
     ),
 }
 
 
 # --------------------------------------------------------------------------- TLS
-
-
-def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        raise RuntimeError("TLS needs the openssl command to create a self-signed certificate")
-    cert, key = directory / "apiserver.crt", directory / "apiserver.key"
-    subprocess.run(  # noqa: S603 - fixed arguments, absolute path
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/CN=simulated-apiserver",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 # --------------------------------------------------------------------------- server
@@ -447,7 +266,7 @@ class SimulatedApiServer:
         self.ca_file: Path | None = None
         if tls:
             self._tls_dir = tempfile.TemporaryDirectory(prefix="osiris-apiserver-")
-            cert, key = _self_signed_certificate(Path(self._tls_dir.name))
+            cert, key = self_signed_certificate(Path(self._tls_dir.name))
             self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._context.load_cert_chain(cert, key)
             self.ca_file = cert
@@ -573,7 +392,7 @@ class SimulatedApiServer:
         return self.tokens.get(header[len("Bearer ") :].strip())
 
 
-class _Handler(api_tekton.TektonHandlers, BaseHTTPRequestHandler):
+class _Handler(api_tekton.TektonHandlers, ReviewHandlers, LogHandlers, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
     server_version = "simulated-openshift-apiserver"
@@ -860,9 +679,9 @@ class _Handler(api_tekton.TektonHandlers, BaseHTTPRequestHandler):
         if self._bool_param("watch"):
             raise bad_request("watch is not supported by the simulated API server")
         resource_version = self.sim.cluster.resource_version
-        labels = _parse_label_selector(self._query.get("labelSelector", ""))
-        fields = _parse_field_selector(self._query.get("fieldSelector", ""))
-        selected = [obj for obj in items if _selected(obj, labels, fields)]
+        labels = parse_label_selector(self._query.get("labelSelector", ""))
+        fields = parse_field_selector(self._query.get("fieldSelector", ""))
+        selected = [obj for obj in items if matches(obj, labels, fields)]
 
         def key(obj: JSON) -> str:
             meta = obj["metadata"]
@@ -874,14 +693,14 @@ class _Handler(api_tekton.TektonHandlers, BaseHTTPRequestHandler):
 
         token = self._query.get("continue")
         if token:
-            start = _decode_continue(token)
+            start = decode_continue(token)
             selected = [obj for obj in selected if key(obj) > start]
         limit = self._int_param("limit")
         metadata: JSON = {"resourceVersion": resource_version}
         if limit is not None and limit > 0 and len(selected) > limit:
             remaining = len(selected) - limit
             selected = selected[:limit]
-            metadata["continue"] = _encode_continue(resource_version, key(selected[-1]))
+            metadata["continue"] = encode_continue(resource_version, key(selected[-1]))
             if "labelSelector" not in self._query and "fieldSelector" not in self._query:
                 metadata["remainingItemCount"] = remaining
         if "as=Table" in self.headers.get("Accept", ""):
@@ -960,214 +779,4 @@ class _Handler(api_tekton.TektonHandlers, BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ log
 
-    def _h_build_log(self, body: bytes, ns: str, name: str) -> None:
-        self._authorize("get", "builds/log", ns, name)
-        limit_bytes = self._int_param("limitBytes")
-        tail = self._int_param("tailLines")
-        invalid = []
-        if limit_bytes is not None and limit_bytes < 1:
-            invalid.append(
-                (f"limitBytes: Invalid value: {limit_bytes}: must be greater than 0", "limitBytes")
-            )
-        if tail is not None and tail < 0:
-            invalid.append(
-                (
-                    f"tailLines: Invalid value: {tail}: must be greater than or equal to 0",
-                    "tailLines",
-                )
-            )
-        if invalid:
-            raise ClusterError(
-                422,
-                "Invalid",
-                f'BuildLogOptions.build.openshift.io "" is invalid: {", ".join(text for text, _ in invalid)}',
-                {
-                    "group": BUILD_GROUP,
-                    "kind": "BuildLogOptions",
-                    "causes": [
-                        {
-                            "reason": "FieldValueInvalid",
-                            "message": text.split(": ", 1)[1],
-                            "field": field,
-                        }
-                        for text, field in invalid
-                    ],
-                },
-            )
-        previous = self._bool_param("previous")
-        nowait = self._bool_param("nowait")
-        self._bool_param("follow")  # validated; the simulated log is complete when it is readable
-        source = self.sim.cluster.open_log(ns, name, previous=previous)
-        if self._fault_answer(source.fault):
-            return
-        build_name = source.build["metadata"]["name"]
-        if source.build["status"]["phase"] in ("New", "Pending"):
-            if nowait:
-                self._status = 204
-                self.send_response(204)
-                self.end_headers()
-                return
-            latest = self.sim.cluster.wait_until_started(ns, build_name, self.sim.log_wait_timeout)
-            phase = latest["status"]["phase"]
-            if phase == "Error":
-                raise bad_request(
-                    f"build {build_name} encountered an error: {NO_BUILD_LOGS_MESSAGE}"
-                )
-            if phase == "Cancelled":
-                raise bad_request(f"build {build_name} was cancelled: {NO_BUILD_LOGS_MESSAGE}")
-            if phase in ("New", "Pending"):
-                raise ClusterError(
-                    504,
-                    "Timeout",
-                    f"timed out waiting for build {build_name} to start after "
-                    f"{self.sim.log_wait_timeout:g}s",
-                    {"retryAfterSeconds": 1},
-                )
-        self._stream(self._log_chunks(source.chunks(), tail, limit_bytes), source.fault)
-
-    def _fault_answer(self, fault: LogRequestFault) -> bool:
-        """Answer with the fault's status instead of the log; False when it has none."""
-        if fault.status is None:
-            return False
-        self._send_status(fault_status(fault.status))
-        return True
-
-    def _log_chunks(
-        self, chunks: Iterator[bytes], tail: int | None, limit_bytes: int | None
-    ) -> Iterator[bytes]:
-        if tail is not None:
-            lines = tail_lines(chunks, tail)
-            chunks = iter([b"".join(line + b"\n" for line in lines)])
-        if limit_bytes is not None:
-            chunks = _limit(chunks, limit_bytes)
-        return _rechunk(chunks, self.sim.chunk_size)
-
-    def _stream(self, chunks: Iterator[bytes], fault: LogRequestFault) -> None:
-        self._status = 200
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        sent = 0
-        stall_at = fault.stall_after
-        for chunk in chunks:
-            data = chunk
-            if stall_at is not None and sent + len(data) > stall_at:
-                head = max(0, stall_at - sent)
-                self._write_chunk(data[:head])
-                sent, data = sent + head, data[head:]
-                self.sim.stopping.wait(fault.stall_seconds)
-                stall_at = None
-            if fault.cut_after is not None and sent + len(data) >= fault.cut_after:
-                self._write_chunk(data[: max(0, fault.cut_after - sent)])
-                self._cut()
-                return
-            self._write_chunk(data)
-            sent += len(data)
-        if fault.cut_after is not None:
-            self._cut()  # a cut beyond the end still loses the terminating chunk
-            return
-        self.wfile.write(b"0\r\n\r\n")
-
-    def _write_chunk(self, data: bytes) -> None:
-        if data:  # an empty chunk would end the body
-            self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
-
-    def _cut(self) -> None:
-        """Drop the connection mid-body: the client never sees the zero-length chunk."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
     # ------------------------------------------------------------------ reviews
-
-    def _review_body(self, body: bytes, kind: str, api_version: str) -> JSON:
-        try:
-            review = json.loads(body or b"null")
-        except json.JSONDecodeError as exc:
-            raise bad_request(f"error decoding request body: {exc}") from None
-        if not isinstance(review, dict) or not isinstance(review.get("spec"), dict):
-            raise ClusterError(
-                422,
-                "Invalid",
-                f'{kind}.{api_version.split("/", maxsplit=1)[0]} "" is invalid: spec: Required value',
-                {"kind": kind, "group": api_version.split("/", maxsplit=1)[0]},
-            )
-        review["kind"], review["apiVersion"] = kind, api_version
-        review.setdefault("metadata", {})["creationTimestamp"] = None
-        return review
-
-    def _h_token_review(self, body: bytes) -> None:
-        self._authorize("create", "tokenreviews", "")
-        review = self._review_body(body, "TokenReview", "authentication.k8s.io/v1")
-        token = review["spec"].get("token") or ""
-        user = (self.sim.tokens or {}).get(token)
-        status: JSON
-        if user is None:
-            status = {"user": {}, "error": "[invalid bearer token, token lookup failed]"}
-        else:
-            status = {
-                "authenticated": True,
-                "user": {
-                    "username": user.username,
-                    "uid": user.uid,
-                    "groups": list(user.all_groups),
-                },
-            }
-            if user.scopes:
-                status["user"]["extra"] = {SCOPES_EXTRA: list(user.scopes)}
-            if review["spec"].get("audiences"):
-                status["audiences"] = review["spec"]["audiences"]
-        review["status"] = status
-        self._send_json(201, review)
-
-    def _h_access_review(self, body: bytes) -> None:
-        self._authorize("create", "subjectaccessreviews", "")
-        review = self._review_body(body, "SubjectAccessReview", "authorization.k8s.io/v1")
-        spec = review["spec"]
-        attributes = spec.get("resourceAttributes")
-        user = spec.get("user") or ""
-        if not isinstance(attributes, dict) or not user:
-            raise ClusterError(
-                422,
-                "Invalid",
-                'SubjectAccessReview.authorization.k8s.io "" is invalid: [spec.resourceAttributes: Required value, '
-                'spec.user: Invalid value: "": at least one of user or group must be specified]',
-                {"kind": "SubjectAccessReview", "group": "authorization.k8s.io"},
-            )
-        resource = attributes.get("resource", "")
-        if attributes.get("subresource"):
-            resource = f"{resource}/{attributes['subresource']}"
-        verb = attributes.get("verb", "")
-        namespace = attributes.get("namespace", "")
-        scopes = (spec.get("extra") or {}).get(SCOPES_EXTRA)
-        allowed = (not scopes or FULL_SCOPE in scopes) and self.sim.policy.allows(
-            user, verb, resource, namespace, groups=spec.get("groups") or []
-        )
-        review["status"] = (
-            {"allowed": True, "reason": self.sim.policy.reason(user, verb, resource, namespace)}
-            if allowed
-            else {"allowed": False}
-        )
-        self._send_json(201, review)
-
-
-def _limit(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
-    remaining = limit
-    for chunk in chunks:
-        if remaining <= 0:
-            return
-        yield chunk[:remaining]
-        remaining -= len(chunk)
-
-
-def _rechunk(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
-    """Split oversized chunks so every HTTP chunk stays around ``size`` bytes."""
-    for chunk in chunks:
-        if len(chunk) <= size:
-            yield chunk
-            continue
-        view = memoryview(chunk)
-        for start in range(0, len(chunk), size):
-            yield bytes(view[start : start + size])

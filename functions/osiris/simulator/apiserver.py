@@ -3,20 +3,7 @@
 Usage::
 
     from osiris.simulator.apiserver import SimulatedApiServer
-    from osiris.simulator import api_tekton, discovery, knative
-from osiris.simulator.api_logs import LogHandlers
-from osiris.simulator.api_reviews import ReviewHandlers
-from osiris.simulator.selectors import (
-    decode_continue,
-    encode_continue,
-    parse_field_selector,
-    parse_label_selector,
-    matches,
-)
-from osiris.simulator.status import BUILD_GROUP, fault_status, status_body
-from osiris.simulator.tables import age, build_row, column
-from osiris.simulator.tls import self_signed_certificate
-from osiris.simulator.auth import AccessPolicy, User
+    from osiris.simulator.auth import AccessPolicy, User
 
     with SimulatedApiServer(cluster, tokens={"t0k3n": User("alice")},
                             policy=AccessPolicy().allow("alice", namespaces=["shop"]),

@@ -61,11 +61,12 @@ def lookup(request: Request) -> Response:
 # before it adds the catch-all route to the function: every path must reach the function
 # (a path with a line feed otherwise gets Werkzeug's HTML 404; see osiris.entrypoints.serving),
 # and a CloudEvent target sees only CloudEvents (anything else is a 400, never a 500).
+_TARGET = os.environ.get("FUNCTION_TARGET")
 if flask.has_app_context():
     route_every_path(flask.current_app)
-    read_cloudevents_strictly(flask.current_app)
+    if _TARGET in ("archive", "sweep"):
+        read_cloudevents_strictly(flask.current_app, archive if _TARGET == "archive" else sweep)
 
-_TARGET = os.environ.get("FUNCTION_TARGET")
 if _TARGET == "archive":
     _archive()
 elif _TARGET == "sweep":

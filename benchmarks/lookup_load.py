@@ -60,6 +60,9 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, default=100)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--kinds", default="list,latest,document,log,tail", help="the requests to mix"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
@@ -94,7 +97,7 @@ def main() -> int:
                 return f"/api/v1/namespaces/ns-001/builds/{build.name}/log?uid={build.uid}"
             return f"/api/v1/namespaces/{big.namespace}/builds/{big.name}/log?tail=1000"
 
-        kinds = ("list", "latest", "document", "log", "tail")
+        kinds = tuple(args.kinds.split(","))
         latencies: dict[str, list[float]] = defaultdict(list)
         errors: list[str] = []
         lock = threading.Lock()

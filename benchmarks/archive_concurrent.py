@@ -44,8 +44,6 @@ from benchmarks.archive_ingest import (
 )
 from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
-from osiris.adapters.s3 import make_client
-from osiris.config import S3Settings
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
 
@@ -93,16 +91,7 @@ def main() -> int:
         log_source((args.builds, args.size), True, workdir, serve=_serve) as (logs, _),
         s3_target(args.ceph_dir, workdir) as target,
     ):
-        s3 = make_client(
-            S3Settings(
-                BUCKET,
-                target.access_key,
-                target.secret_key,
-                endpoint_url=target.https_endpoint,
-                region=target.region,
-                ca_bundle=target.ca_bundle,
-            )
-        )
+        s3 = target.client(True)
         create_bucket(s3, BUCKET, target.region)
         try:
             environ = function_environ(logs, target, True, workdir, {}, "isal")

@@ -45,8 +45,6 @@ from benchmarks.archive_ingest import (
 )
 from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
-from osiris.adapters.s3 import make_client
-from osiris.config import S3Settings
 from osiris.dev.processes import FunctionProcess, free_port
 from osiris.simulator.source import encode, make_event
 
@@ -156,15 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_source((args.builds, args.log_size), False, workdir, serve=_serve) as (builds, _),
         s3_target(args.ceph_dir, workdir) as target,
     ):
-        s3 = make_client(
-            S3Settings(
-                BUCKET,
-                target.access_key,
-                target.secret_key,
-                endpoint_url=target.http_endpoint,
-                region=target.region,
-            )
-        )
+        s3 = target.client(False)
         create_bucket(s3, BUCKET, target.region)
         try:
             environ = function_environ(builds, target, False, workdir, {}, "isal")

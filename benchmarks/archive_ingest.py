@@ -416,6 +416,19 @@ class S3Target:
     region: str
     daemons: Path  # the Ceph working directory: its daemons' CPU is counted
 
+    def client(self, tls: bool) -> S3Client:
+        """A boto3 client of the benchmark's bucket, configured as the functions are."""
+        return make_client(
+            S3Settings(
+                bucket=BUCKET,
+                access_key_id=self.access_key,
+                secret_access_key=self.secret_key,
+                endpoint_url=self.https_endpoint if tls else self.http_endpoint,
+                region=self.region,
+                ca_bundle=self.ca_bundle if tls else None,
+            )
+        )
+
 
 class Kubeconfigured(Protocol):
     """Whatever names the kubeconfig of the simulated API server (a Source, ...)."""
@@ -521,15 +534,7 @@ def run(options: Options, ceph_dir: Path | None) -> list[CaseResult]:
         log_source(options.cases, options.tls, workdir) as (source, apiserver_pid),
         s3_target(ceph_dir, workdir) as target,
     ):
-        settings = S3Settings(
-            bucket=BUCKET,
-            access_key_id=target.access_key,
-            secret_access_key=target.secret_key,
-            endpoint_url=target.https_endpoint if options.tls else target.http_endpoint,
-            region=target.region,
-            ca_bundle=target.ca_bundle if options.tls else None,
-        )
-        s3 = make_client(settings)
+        s3 = target.client(options.tls)
         create_bucket(s3, BUCKET, target.region)
         http = urllib3.PoolManager(
             cert_reqs="CERT_REQUIRED" if source.ca_file else "CERT_NONE",

@@ -68,8 +68,6 @@ from benchmarks.archive_ingest import (
 )
 from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
-from osiris.adapters.s3 import make_client
-from osiris.config import S3Settings
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
 from osiris.kinds.taskrun import TASKRUN
@@ -270,16 +268,7 @@ def run(args: argparse.Namespace) -> list[CaseResult]:
         s3_target(args.ceph_dir, workdir) as target,
     ):
         source, taskruns = served
-        s3 = make_client(
-            S3Settings(
-                bucket=BUCKET,
-                access_key_id=target.access_key,
-                secret_access_key=target.secret_key,
-                endpoint_url=target.https_endpoint if args.tls else target.http_endpoint,
-                region=target.region,
-                ca_bundle=target.ca_bundle if args.tls else None,
-            )
-        )
+        s3 = target.client(args.tls)
         create_bucket(s3, BUCKET, target.region)
         http = urllib3.PoolManager(
             cert_reqs="CERT_REQUIRED" if source.ca_file else "CERT_NONE",

@@ -717,27 +717,8 @@ def _choices(text: str, allowed: tuple[str, ...], parser: argparse.ArgumentParse
     return chosen
 
 
-def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.archive_ingest",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--sizes", default="10M,100M,1G", help="log sizes, comma-separated (default %(default)s)"
-    )
-    parser.add_argument(
-        "--texts",
-        default=",".join(TEXTS),
-        help="log text: tests (compresses ~9x), digests (~3.5x) (default %(default)s)",
-    )
-    parser.add_argument(
-        "--deflate",
-        default="isal",
-        help="archive functions to compare side by side: isal, zlib (the fallback, isal "
-        "hidden from the function), and either with -norules (the finding rules off) "
-        "(default %(default)s)",
-    )
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every ingest benchmark shares: rounds, transport, knobs, Ceph, checks."""
     parser.add_argument("--repeat", type=int, default=1, help="rounds per case (median)")
     parser.add_argument(
         "--plain-http",
@@ -759,6 +740,30 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
         "boot one for this run)",
     )
     parser.add_argument("--no-verify", action="store_true", help="skip the SHA-256 check")
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.archive_ingest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes", default="10M,100M,1G", help="log sizes, comma-separated (default %(default)s)"
+    )
+    parser.add_argument(
+        "--texts",
+        default=",".join(TEXTS),
+        help="log text: tests (compresses ~9x), digests (~3.5x) (default %(default)s)",
+    )
+    parser.add_argument(
+        "--deflate",
+        default="isal",
+        help="archive functions to compare side by side: isal, zlib (the fallback, isal "
+        "hidden from the function), and either with -norules (the finding rules off) "
+        "(default %(default)s)",
+    )
+    add_run_arguments(parser)
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args(argv)
     knobs = dict(item.split("=", 1) for item in args.env)

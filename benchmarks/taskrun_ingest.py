@@ -51,6 +51,7 @@ from benchmarks.archive_ingest import (
     Run,
     S3Target,
     Source,
+    add_run_arguments,
     ceph_pids,
     clear_archive,
     collect_garbage,
@@ -387,24 +388,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_CASES,
         help="one TaskRun each: STEPSxSTEP_LOG_SIZE, comma-separated (default %(default)s)",
     )
-    parser.add_argument("--repeat", type=int, default=1, help="rounds per case (median)")
-    parser.add_argument(
-        "--plain-http", action="store_true", help="S3 and the cluster API without TLS"
-    )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for the archive function, e.g. OSIRIS_GZIP_LEVEL=3 (repeatable)",
-    )
-    parser.add_argument(
-        "--ceph-dir",
-        type=Path,
-        default=None,
-        help="use the Ceph that `python -m tests.support.ceph up --dir DIR` runs",
-    )
-    parser.add_argument("--no-verify", action="store_true", help="skip the SHA-256 check")
+    add_run_arguments(parser)
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args(argv)
     try:

@@ -10,6 +10,7 @@ inline script or style anywhere, nothing fetched from another origin.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, render_template, request
@@ -52,6 +53,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 STATIC_PATH = "/ui/static"
+RUN_PAGES = (
+    ("/namespaces/<namespace>/builds/<name>", "build.html"),
+    ("/namespaces/<namespace>/taskruns/<name>", "taskrun.html"),
+    ("/namespaces/<namespace>/pipelineruns/<name>", "pipelinerun.html"),
+    ("/namespaces/<namespace>/buildconfigs/<group>/latest", "latest.html"),
+    ("/namespaces/<namespace>/tasks/<group>/latest", "task_latest.html"),
+    ("/namespaces/<namespace>/pipelines/<group>/latest", "pipeline_latest.html"),
+)
 
 
 def register(app: Flask) -> None:
@@ -90,29 +99,15 @@ def register(app: Flask) -> None:
     def search(namespace: str) -> str:
         return page("search.html", namespace=namespace)
 
-    @ui.get("/namespaces/<namespace>/builds/<name>")
-    def build(namespace: str, name: str) -> str:
-        return page("build.html", namespace=namespace, name=name)
+    def shell(template: str) -> Callable[..., str]:
+        def view(**path: str) -> str:
+            return page(template, **path)
 
-    @ui.get("/namespaces/<namespace>/taskruns/<name>")
-    def taskrun(namespace: str, name: str) -> str:
-        return page("taskrun.html", namespace=namespace, name=name)
+        return view
 
-    @ui.get("/namespaces/<namespace>/pipelineruns/<name>")
-    def pipelinerun(namespace: str, name: str) -> str:
-        return page("pipelinerun.html", namespace=namespace, name=name)
-
-    @ui.get("/namespaces/<namespace>/buildconfigs/<group>/latest")
-    def latest(namespace: str, group: str) -> str:
-        return page("latest.html", namespace=namespace, group=group)
-
-    @ui.get("/namespaces/<namespace>/tasks/<group>/latest")
-    def task_latest(namespace: str, group: str) -> str:
-        return page("task_latest.html", namespace=namespace, group=group)
-
-    @ui.get("/namespaces/<namespace>/pipelines/<group>/latest")
-    def pipeline_latest(namespace: str, group: str) -> str:
-        return page("pipeline_latest.html", namespace=namespace, group=group)
+    # One page per run and per group's latest run; its path's values go to its shell.
+    for path, template in RUN_PAGES:
+        ui.add_url_rule(path, template.removesuffix(".html"), shell(template))
 
     @ui.get("/builds")
     def by_commit() -> str:

@@ -40,6 +40,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ from osiris.simulator.buildlogs import LogSpec, iter_log  # noqa: E402
 
 LOG_SIZE = 100 * 1024 * 1024
 MARKER = "bench/populated-{builds}-{namespaces}"
+RESULTS = ROOT / "benchmarks" / "results" / "lookup_bench.json"
 
 
 def environment(bucket: str) -> dict[str, str]:
@@ -166,12 +168,19 @@ def timed(action: Callable[[], object], runs: int) -> list[float]:
     return samples
 
 
-def report(name: str, ours: list[float], raw: list[float], calls: float) -> None:
+def report(name: str, ours: list[float], raw: list[float], calls: float) -> dict[str, Any]:
     ours_ms, raw_ms = statistics.median(ours) * 1000, statistics.median(raw) * 1000
     print(
         f"{name:34s} lookup {ours_ms:7.2f} ms   raw {raw_ms:7.2f} ms   "
         f"ratio {ours_ms / raw_ms:4.2f}x   S3 calls/request {calls:.0f}"
     )
+    return {
+        "name": name,
+        "lookup_ms": round(ours_ms, 2),
+        "raw_ms": round(raw_ms, 2),
+        "ratio": round(ours_ms / raw_ms, 3),
+        "s3_calls": calls,
+    }
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,7 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=100_000)
     parser.add_argument("--namespaces", type=int, default=100)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
 
     bench = bench_bucket(args.bucket)
@@ -243,28 +253,7 @@ def main() -> None:
     bc_prefix = layout.buildconfig_index_prefix("ns-042", "app-3")
     print(f"{args.builds} builds, {args.namespaces} namespaces; median of {args.runs} runs each")
 
-    newest = lookup("/api/v1/namespaces/ns-042/builds?limit=50")
-    raw_list = lambda: client.list_objects_v2(Bucket=bucket, Prefix=ns_prefix, MaxKeys=51)  # noqa: E731
-    report(
-        "newest 50 builds of a namespace",
-        timed(newest, args.runs),
-        timed(raw_list, args.runs),
-        calls_of(newest),
-    )
-
-    latest = lookup("/api/v1/namespaces/ns-042/buildconfigs/app-3/latest")
-    raw_latest = lambda: client.list_objects_v2(Bucket=bucket, Prefix=bc_prefix, MaxKeys=1)  # noqa: E731
-    report(
-        "latest build of a BuildConfig",
-        timed(latest, args.runs),
-        timed(raw_latest, args.runs),
-        calls_of(latest),
-    )
-
     log_key = layout.log_key(big.ref)
-    first_byte = lookup(
-        f"/api/v1/namespaces/ns-000/builds/{big.name}/log", {"Accept-Encoding": "gzip"}
-    )
 
     def raw_first_byte() -> object:
         body = client.get_object(Bucket=bucket, Key=log_key)["Body"]
@@ -272,23 +261,44 @@ def main() -> None:
         body.close()
         return first
 
-    report(
-        "first byte of a 100 MB log",
-        timed(first_byte, args.runs),
-        timed(raw_first_byte, args.runs),
-        calls_of(first_byte),
-    )
-    by_uid = lookup(
-        f"/api/v1/namespaces/ns-000/builds/{big.name}/log?uid={big.uid}",
-        {"Accept-Encoding": "gzip"},
-    )
-    report(
-        "first byte, by a list item's link",
-        timed(by_uid, args.runs),
-        timed(raw_first_byte, args.runs),
-        calls_of(by_uid),
-    )
+    gzip = {"Accept-Encoding": "gzip"}
+    questions: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+        (
+            "newest 50 builds of a namespace",
+            lookup("/api/v1/namespaces/ns-042/builds?limit=50"),
+            lambda: client.list_objects_v2(Bucket=bucket, Prefix=ns_prefix, MaxKeys=51),
+        ),
+        (
+            "latest build of a BuildConfig",
+            lookup("/api/v1/namespaces/ns-042/buildconfigs/app-3/latest"),
+            lambda: client.list_objects_v2(Bucket=bucket, Prefix=bc_prefix, MaxKeys=1),
+        ),
+        (
+            "first byte of a 100 MB log",
+            lookup(f"/api/v1/namespaces/ns-000/builds/{big.name}/log", gzip),
+            raw_first_byte,
+        ),
+        (
+            "first byte, by a list item's link",
+            lookup(f"/api/v1/namespaces/ns-000/builds/{big.name}/log?uid={big.uid}", gzip),
+            raw_first_byte,
+        ),
+    ]
+    cases = [
+        report(name, timed(ours, args.runs), timed(raw, args.runs), calls_of(ours))
+        for name, ours, raw in questions
+    ]
     server.shutdown()
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "builds": args.builds,
+        "namespaces": args.namespaces,
+        "runs": args.runs,
+        "load_average": round(os.getloadavg()[0], 1),
+        "cases": cases,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":

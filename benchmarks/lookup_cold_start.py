@@ -19,6 +19,7 @@ Also prints ``python -X importtime`` for the entry point's imports (cumulative m
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -29,10 +30,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results" / "lookup_cold_start.json"
 
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, make_log, store_build  # noqa: E402
 
@@ -105,6 +108,7 @@ def import_profile(env: dict[str, str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="osiris-cold-"))
     try:
@@ -131,12 +135,27 @@ def main() -> None:
         # The yardstick: a hello-world functions-framework app (the lookup's goal is 1.5x).
         runs: list[tuple[str, str, Path | None]] = [("hello world /", "/", hello)]
         runs += [(path, path, None) for path in ("/healthz", "/", "/api/v1/namespaces/shop/builds")]
+        cases = []
         for label, path, source in runs:
             times = [measure(path, env, source) for _ in range(args.runs)]
+            cases.append({"first_200": label, "median_ms": round(statistics.median(times) * 1000)})
             print(
                 f"{label:36s} first 200 after: median {statistics.median(times) * 1000:6.0f} ms, "
                 f"min {min(times) * 1000:6.0f} ms, max {max(times) * 1000:6.0f} ms ({args.runs} runs)"
             )
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(
+            json.dumps(
+                {
+                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "runs": args.runs,
+                    "load_average": round(os.getloadavg()[0], 1),
+                    "cases": cases,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
         print("largest imports of osiris.entrypoints.lookup (cumulative):")
         print(import_profile(env))
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,34 @@ def test_an_unfinished_build_is_acknowledged_without_writing(
     build = cluster.start_build("shop", "api", run=False)
     assert post(client, build, "add").status_code == 200
     assert not (store_root / "osiris").exists()
+
+
+def _handled(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage() == "event handled"]
+
+
+def test_each_event_logs_one_line_and_an_ignored_one_only_at_debug(
+    client: FlaskClient, cluster: SimulatedCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "osiris")
+    running = cluster.start_build("shop", "api", run=False)
+    assert post(client, running, "add").status_code == 200
+    assert _handled(caplog) == []
+
+    caplog.set_level(logging.DEBUG, "osiris")
+    assert post(client, running, "update").status_code == 200
+    (ignored,) = _handled(caplog)
+    assert (ignored.levelno, ignored.decision) == (logging.DEBUG, "ignored")  # type: ignore[attr-defined]
+
+    caplog.clear()
+    caplog.set_level(logging.INFO, "osiris")
+    finished = cluster.start_build("shop", "api", log_size=1000, seed=3)
+    assert post(client, finished).status_code == 200
+    unusable = {**finished, "metadata": {**finished["metadata"], "uid": "1"}}
+    assert post(client, unusable).status_code == 400
+    archived, rejected = _handled(caplog)
+    assert (archived.levelno, archived.decision) == (logging.INFO, "archived")  # type: ignore[attr-defined]
+    assert (rejected.levelno, rejected.decision) == (logging.WARNING, "rejected")  # type: ignore[attr-defined]
 
 
 def test_events_about_other_kinds_are_acknowledged(client: FlaskClient, store_root: Path) -> None:

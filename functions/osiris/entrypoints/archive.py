@@ -2,7 +2,9 @@
 
 Status codes follow Knative's delivery rules: 2xx when the event is handled or not ours;
 400 for an event that can never be handled (not retried); 503 for a transient failure
-(retried by the ApiServerSource and by Brokers). Each event leaves one JSON log line.
+(retried by the ApiServerSource and by Brokers). Each event leaves one JSON log line; an
+ignored one (a run still running: the ApiServerSource sends several per run) only at DEBUG,
+so the log holds what changed the archive or failed to.
 """
 
 from __future__ import annotations
@@ -18,13 +20,18 @@ from osiris import allocator, logs
 from osiris.adapters.factory import build_store
 from osiris.adapters.kube import KubeApi
 from osiris.adapters.runs import ClusterRuns
-from osiris.archive.service import Archiver, StreamSettings
+from osiris.archive.service import Archiver, Decision, StreamSettings
 from osiris.config import ArchiveConfig, load_archive_config
 from osiris.core.events import IgnoredEvent, parse_event
 from osiris.core.keys import KeyLayout
 from osiris.errors import ConfigError, OsirisError, StorageUnavailableError
 
 log = logging.getLogger("osiris.archive")
+_LOG_LEVELS = {
+    "retry": logging.WARNING,
+    "rejected": logging.WARNING,
+    Decision.IGNORED.value: logging.DEBUG,
+}
 
 
 class ArchiveFunction:
@@ -93,7 +100,6 @@ class ArchiveFunction:
             raise (ServiceUnavailable if exc.retryable else BadRequest)(exc.message) from None
         finally:
             record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
-            level = (
-                logging.WARNING if record.get("decision") in ("retry", "rejected") else logging.INFO
-            )
-            log.log(level, "event handled", extra=record)
+            level = _LOG_LEVELS.get(record.get("decision", ""), logging.INFO)
+            if log.isEnabledFor(level):  # an ignored event at INFO builds no record at all
+                log.log(level, "event handled", extra=record)

@@ -1,0 +1,67 @@
+"""benchmarks.report reads pytest's JUnit XML into the README's Reliability table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.reliability import CASES, reliability_rows
+from benchmarks.report import junit_outcomes, junit_properties
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest">
+  <testcase classname="tests.integration.test_faults"
+            name="test_radosgw_killed_in_the_middle_of_a_multipart_upload" time="9.1"/>
+  <testcase classname="tests.integration.test_storage_config"
+            name="test_a_missing_bucket_is_refused" time="1.0">
+    <failure message="boom"/>
+  </testcase>
+  <testcase classname="tests.integration.test_storage_config"
+            name="test_an_unreachable_endpoint_is_refused" time="1.0">
+    <skipped message="no"/>
+  </testcase>
+  <testcase classname="tests.security.test_auth_matrix"
+            name="test_the_auth_matrix[row-1]" time="0.1">
+    <properties><property name="rows" value="548"/></properties>
+  </testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_outcomes_are_keyed_by_file_and_test(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    assert junit_outcomes(junit) == {
+        "tests/integration/test_faults.py::"
+        "test_radosgw_killed_in_the_middle_of_a_multipart_upload": "passed",
+        "tests/integration/test_storage_config.py::test_a_missing_bucket_is_refused": "failed",
+        "tests/integration/test_storage_config.py::test_an_unreachable_endpoint_is_refused": (
+            "skipped"
+        ),
+        "tests/security/test_auth_matrix.py::test_the_auth_matrix[row-1]": "passed",
+    }
+    assert junit_properties(junit)["test_the_auth_matrix[row-1]"] == {"rows": "548"}
+
+
+def test_each_case_counts_only_its_own_tests(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    rows = {row[0]: row for row in reliability_rows({"outcomes": junit_outcomes(junit)})}
+    radosgw, storage, matrix = (
+        rows[case.fault]
+        for case in (
+            CASES[0],
+            *(c for c in CASES if "credentials" in c.fault),
+            *(c for c in CASES if c.fault.startswith("the auth matrix")),
+        )
+    )
+    assert radosgw[3] == "1 passed"
+    assert storage[3] == "1 failed, 1 skipped"
+    assert matrix[3] == "1 passed"
+    assert rows[CASES[1].fault][3] == "not run"
+
+
+def test_every_case_names_test_files_that_exist() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for case in CASES:
+        for path in case.tests:
+            assert (root / path).is_file(), f"{case.fault}: {path} does not exist"

@@ -74,6 +74,8 @@ class FindingScanner:
         self._recent: deque[bytes] = deque(maxlen=context)
         self._waiting: list[Finding] = []  # findings still collecting "after" lines
         self._found: dict[str, Finding] = {}
+        prefilter = rules.prefilter
+        self._may_match = prefilter.tester() if prefilter is not None else None
 
     def observe(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Pass ``chunks`` through, scanning them on the way."""
@@ -94,12 +96,16 @@ class FindingScanner:
 
     def _scan_block(self, block: bytes) -> None:
         self._fill_waiting(block)
+        if self._may_match is None or self._may_match(block):
+            self._match_block(block)
+        self._lines += block.count(NL)
+        self._remember_tail(block)
+
+    def _match_block(self, block: bytes) -> None:
         for index, start, end in matching_lines(block, self._rules.combined):
             line = block[start : min(end, start + MAX_SCANNED_LINE)]
             for rule in self._rules.matching(line):
                 self._record(rule, block, start, end, self._lines + index + 1)
-        self._lines += block.count(NL)
-        self._remember_tail(block)
 
     def _record(self, rule: Rule, block: bytes, start: int, end: int, number: int) -> None:
         known = self._found.get(rule.id)

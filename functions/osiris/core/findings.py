@@ -150,5 +150,12 @@ class FindingScanner:
         self._waiting = [found for found in self._waiting if len(found.after) < self._context]
 
     def _remember_tail(self, block: bytes) -> None:
-        for line in block[:-1].rsplit(NL, self._context)[-self._context :]:
+        # Only the last lines are sliced out: splitting the whole block copied all of it
+        # twice, which cost as much as the prefilter's scan of it.
+        start = len(block) - 1  # the block's last newline
+        for _ in range(self._context):
+            start = block.rfind(NL, 0, start)
+            if start < 0:
+                break
+        for line in block[start + 1 : -1].split(NL):
             self._recent.append(line[:MAX_SCANNED_LINE])

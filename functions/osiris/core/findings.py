@@ -74,6 +74,8 @@ class FindingScanner:
         self._recent: deque[bytes] = deque(maxlen=context)
         self._waiting: list[Finding] = []  # findings still collecting "after" lines
         self._found: dict[str, Finding] = {}
+        prefilter = rules.prefilter
+        self._may_match = prefilter.tester() if prefilter is not None else None
 
     def observe(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Pass ``chunks`` through, scanning them on the way."""
@@ -94,12 +96,16 @@ class FindingScanner:
 
     def _scan_block(self, block: bytes) -> None:
         self._fill_waiting(block)
+        if self._may_match is None or self._may_match(block):
+            self._match_block(block)
+        self._lines += block.count(NL)
+        self._remember_tail(block)
+
+    def _match_block(self, block: bytes) -> None:
         for index, start, end in matching_lines(block, self._rules.combined):
             line = block[start : min(end, start + MAX_SCANNED_LINE)]
             for rule in self._rules.matching(line):
                 self._record(rule, block, start, end, self._lines + index + 1)
-        self._lines += block.count(NL)
-        self._remember_tail(block)
 
     def _record(self, rule: Rule, block: bytes, start: int, end: int, number: int) -> None:
         known = self._found.get(rule.id)
@@ -144,5 +150,12 @@ class FindingScanner:
         self._waiting = [found for found in self._waiting if len(found.after) < self._context]
 
     def _remember_tail(self, block: bytes) -> None:
-        for line in block[:-1].rsplit(NL, self._context)[-self._context :]:
+        # Only the last lines are sliced out: splitting the whole block copied all of it
+        # twice, which cost as much as the prefilter's scan of it.
+        start = len(block) - 1  # the block's last newline
+        for _ in range(self._context):
+            start = block.rfind(NL, 0, start)
+            if start < 0:
+                break
+        for line in block[start + 1 : -1].split(NL):
             self._recent.append(line[:MAX_SCANNED_LINE])

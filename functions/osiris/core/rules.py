@@ -30,6 +30,7 @@ from typing import Any
 
 import re2
 
+from osiris.core.prefilter import Prefilter
 from osiris.errors import ConfigError
 
 MAX_RULE_ID_LENGTH = 40
@@ -110,7 +111,7 @@ def make_rule(
 class RuleSet:
     """Rules in order, and one combined expression that finds lines any of them matches."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], *, prefilter: bool = True) -> None:
         ids = [rule.id for rule in rules]
         if len(set(ids)) != len(ids):
             raise ConfigError("two rules have the same id")
@@ -118,6 +119,9 @@ class RuleSet:
         self.combined: Any = (
             _compile("|".join(rule.source() for rule in rules), "the rule set") if rules else None
         )
+        # Skips the blocks no rule can match before RE2 reads them (osiris.core.prefilter);
+        # prefilter=False is RE2 alone, the reference the prefiltered scan must equal.
+        self.prefilter = Prefilter.of(self.rules) if prefilter else None
 
     def __bool__(self) -> bool:
         return bool(self.rules)

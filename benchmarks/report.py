@@ -159,7 +159,7 @@ def rules_rows(data: JSON) -> list[Row]:
         costs.append(1 - on / off)
         parts.append(
             f"{case['text']} {_size(case['size'])}: {_x(on)} vs {_x(off)} raw "
-            f"({(1 - on / off) * 100:+.0f} %)"
+            f"(rules cost {max(0, round((1 - on / off) * 100))} %)"
         )
     return [
         Row(

@@ -79,26 +79,31 @@ def environment(bucket: str) -> dict[str, str]:
     return env
 
 
+def index_build(store: S3Store, layout: KeyLayout, n: int, namespaces: int) -> None:
+    """The index entries of build ``n`` of the benchmark's bucket (the archive's layout)."""
+    namespace = f"ns-{n % namespaces:03d}"
+    number = n // namespaces + 1
+    bc = f"app-{number % 10}"
+    phase = ("Complete", "Failed", "Complete", "Cancelled")[n % 4]
+    build = StoredBuild(
+        namespace,
+        f"{bc}-{number}",
+        BASE_TIME + n,
+        phase=phase,
+        buildconfig=bc,
+        number=number,
+        uid=str(uuid.UUID(int=n + 1)),
+        log=b"x\n",
+    )
+    store_index(store, layout, build)
+
+
 def populate(store: S3Store, layout: KeyLayout, builds: int, namespaces: int) -> StoredBuild:
     """Index entries for every build; full objects for the 100 MB log's build."""
     per_namespace = builds // namespaces
 
     def write(n: int) -> None:
-        namespace = f"ns-{n % namespaces:03d}"
-        number = n // namespaces + 1
-        bc = f"app-{number % 10}"
-        phase = ("Complete", "Failed", "Complete", "Cancelled")[n % 4]
-        build = StoredBuild(
-            namespace,
-            f"{bc}-{number}",
-            BASE_TIME + n,
-            phase=phase,
-            buildconfig=bc,
-            number=number,
-            uid=str(uuid.UUID(int=n + 1)),
-            log=b"x\n",
-        )
-        store_index(store, layout, build)
+        index_build(store, layout, n, namespaces)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(32) as pool:

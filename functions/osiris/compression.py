@@ -64,6 +64,10 @@ class Deflate:
         """A decompressor of one gzip member (call again for the next member)."""
         return self._module.decompressobj(GZIP_WBITS)  # type: ignore[no-any-return]
 
+    def raw_decompressor(self) -> Decompressor:
+        """A decompressor of raw deflate: a gzip member's body from a block boundary on."""
+        return self._module.decompressobj(RAW_WBITS)  # type: ignore[no-any-return]
+
     @property
     def sync_flush(self) -> int:
         return int(self._module.Z_SYNC_FLUSH)

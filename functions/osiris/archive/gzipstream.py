@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from osiris.compression import DEFAULT, Deflate
+from osiris.core.restarts import RestartRecorder
 
 BLOCK_SIZE = 1024 * 1024
 WINDOW = 32 * 1024
@@ -69,6 +70,12 @@ def _deflate_block(block: bytes, dictionary: bytes, level: int, deflate: Deflate
     return compressor.compress(block) + compressor.flush(deflate.sync_flush)
 
 
+def _emitted(piece: bytes, restarts: RestartRecorder | None) -> bytes:
+    if restarts is not None:
+        restarts.emitted(len(piece))
+    return piece
+
+
 def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
     """Re-cut a stream of arbitrary chunks into blocks of exactly ``size`` (the last shorter)."""
     pending: list[bytes] = []
@@ -97,11 +104,13 @@ def gzip_stream(
     workers: int = 2,
     block_size: int = BLOCK_SIZE,
     deflate: Deflate = DEFAULT,
+    restarts: RestartRecorder | None = None,
 ) -> Iterator[bytes]:
     """Yield the gzip encoding of ``chunks``, compressing up to ``workers`` blocks at once.
 
     At most ``2 * workers`` raw blocks are held, so memory does not depend on the
-    length of the stream.
+    length of the stream. ``restarts``: the blocks it chooses get no dictionary, and it
+    records where they start (:mod:`osiris.core.restarts`).
     """
     yield GZIP_HEADER
     compressing: deque[Future[bytes]] = deque()
@@ -114,16 +123,18 @@ def gzip_stream(
     ):
         try:
             dictionary = b""
-            for block in reblock(chunks, block_size):
+            for index, block in enumerate(reblock(chunks, block_size)):
+                if restarts is not None and restarts.fresh(index, index * block_size, block_size):
+                    dictionary = b""
                 digesting.append(hasher.submit(digest.update, block))
                 compressing.append(pool.submit(_deflate_block, block, dictionary, level, deflate))
                 dictionary = block[-WINDOW:]
                 if len(compressing) >= 2 * workers:
-                    yield compressing.popleft().result()
+                    yield _emitted(compressing.popleft().result(), restarts)
                 while len(digesting) > 2 * workers:
                     digesting.popleft().result()
             while compressing:
-                yield compressing.popleft().result()
+                yield _emitted(compressing.popleft().result(), restarts)
             while digesting:
                 digesting.popleft().result()
         finally:

@@ -41,6 +41,7 @@ from osiris.core.metadata import (
     encode,
     index_finding,
 )
+from osiris.core.restarts import RESTART_INTERVAL, RestartRecorder
 from osiris.core.rules import RuleSet
 from osiris.errors import LogUnavailableError, NotFoundError, PreconditionFailedError
 from osiris.kinds.base import Archiving, Kind, LogPart, LogResult, RunFacts
@@ -77,6 +78,7 @@ class StreamSettings:
     compress_workers: int = 2
     upload_concurrency: int = 2
     deflate: Deflate = DEFAULT
+    restart_interval: int = RESTART_INTERVAL  # raw bytes between a log's restart points
 
 
 class Archiver:
@@ -144,6 +146,7 @@ class Archiver:
             return UnavailableLog(exc.reason or exc.message)
         key = layout.log_key(facts.ref, part.step)
         digest = StreamDigest()
+        restarts = RestartRecorder(self._settings.restart_interval)
         scanner = FindingScanner(self._rules)
         tags = phase_tags(facts.phase)
         try:
@@ -154,6 +157,7 @@ class Archiver:
                     level=self._settings.gzip_level,
                     workers=self._settings.compress_workers,
                     deflate=self._settings.deflate,
+                    restarts=restarts,
                 ),
                 put_whole=lambda data: self._store.put(
                     key,
@@ -180,6 +184,7 @@ class Archiver:
             digest.line_count,
             digest.sha256,
             tuple(scanner.finish()),
+            restarts.points,
         )
 
     def _write_index(

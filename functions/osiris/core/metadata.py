@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osiris.core.findings import Finding
+from osiris.core.restarts import RestartPoint, encode_points
 
 SCHEMA_VERSION = 1
 LOG_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -27,6 +28,7 @@ class ArchivedLog:
     lines: int
     sha256: str
     findings: tuple[Finding, ...] = ()  # most severe first
+    restarts: tuple[RestartPoint, ...] = ()  # where a tail may start decoding
 
     @property
     def finding(self) -> str | None:
@@ -50,6 +52,7 @@ def log_section(log: ArchivedLog | UnavailableLog) -> dict[str, Any]:
             "compressedBytes": None,
             "lines": None,
             "sha256": None,
+            "restartPoints": None,
             **common,
         }
     return {
@@ -60,6 +63,7 @@ def log_section(log: ArchivedLog | UnavailableLog) -> dict[str, Any]:
         "compressedBytes": log.compressed_bytes,
         "lines": log.lines,
         "sha256": log.sha256,
+        "restartPoints": encode_points(log.restarts),
         **common,
     }
 

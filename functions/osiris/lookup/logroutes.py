@@ -15,12 +15,12 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.http import http_date
 
-from osiris.adapters.store import ObjectReader
+from osiris.adapters.store import ObjectInfo, ObjectReader
 from osiris.core.keys import LOG_OBJECT, STEP_LOG_SUFFIX, STEP_LOGS, BuildRef
 from osiris.core.metadata import LOG_CONTENT_TYPE
 from osiris.errors import NotFoundError
 from osiris.kinds import BUILD, PIPELINERUN, TASKRUN, Kind
-from osiris.lookup import combined, logstream, params
+from osiris.lookup import combined, logstream, params, tailindex
 from osiris.lookup.combined import Section
 from osiris.lookup.conditional import entity_tag, not_modified
 from osiris.lookup.reader import ArchiveReader, Incarnation, LogNotArchivedError
@@ -110,14 +110,16 @@ class LogRoutes:
     ) -> Response:
         uid, tail = params.uid(query), params.tail(query)
         download = params.flag(query, "download")
+        document: dict[str, Any] | None = None
         if uid is not None:
             # The links of every list item carry the uid: one GetObject, no listing.
-            key = reader.layout.log_key(BuildRef(namespace, name, uid), step)
+            ref = BuildRef(namespace, name, uid)
         else:
             found = reader.resolve(namespace, name, None)
             if _object_name(step) not in found.objects:
                 raise reader.log_missing(found, step)
-            key = reader.layout.log_key(found.ref, step)
+            ref, document = found.ref, found.document
+        key = reader.layout.log_key(ref, step)
         passthrough = tail is None and logstream.accepts_gzip(
             request.headers.get("Accept-Encoding")
         )
@@ -134,12 +136,20 @@ class LogRoutes:
                 response = Response(status=304)
                 _validators(response, etag, info.last_modified)
                 return response
+        suffix = f"_{step}" if step else ""
+        filename = f"{namespace}_{name}{suffix}.log" if download else None
         try:
+            if tail is not None:
+                index = tailindex.tail_index(_log_section(reader, ref, document, step))
+                if index is not None:
+                    answer = tailindex.indexed_tail(
+                        lambda start, end: bucket.open(key, byte_range=(start, end)), index, tail
+                    )
+                    if answer is not None:
+                        return _tail_response(*answer, representation, filename)
             stored = bucket.open(key)
         except NotFoundError:
             raise _why_no_log(reader, namespace, name, uid, step) from None
-        suffix = f"_{step}" if step else ""
-        filename = f"{namespace}_{name}{suffix}.log" if download else None
         return _log_response(stored, representation, tail, filename)
 
 
@@ -161,6 +171,18 @@ def _step_sections(
         )
         sections.append(Section(prefix, reader.layout.log_key(found.ref, step)))
     return sections
+
+
+def _log_section(
+    reader: ArchiveReader, ref: BuildRef, document: dict[str, Any] | None, step: str | None
+) -> Any:
+    """The document's section of the log (or step) a tail reads: one GetObject unless
+    the resolve read the document already; None when the run has no document."""
+    try:
+        chosen = document if document is not None else reader.read_document(ref)
+    except NotFoundError:
+        return None  # the log's GetObject says why
+    return dict(reader.kind.log_sections(chosen)).get(step)
 
 
 def _first_step(document: dict[str, Any]) -> str | None:
@@ -211,14 +233,27 @@ def _log_response(
             lines = logstream.tail(stored, tail)
         finally:
             stored.close()
-        response = Response(lines.text, content_type=LOG_CONTENT_TYPE)
-        response.headers[FIRST_LINE_HEADER] = str(lines.first_line)
-    elif representation == "gzip":
+        return _tail_response(lines, info, representation, filename)
+    if representation == "gzip":
         response = Response(logstream.raw_chunks(stored), content_type=LOG_CONTENT_TYPE)
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Content-Length"] = str(info.size)
     else:
         response = Response(logstream.decompressed_chunks(stored), content_type=LOG_CONTENT_TYPE)
+    return _finished(response, info, representation, filename)
+
+
+def _tail_response(
+    lines: logstream.Tail, info: ObjectInfo, representation: str, filename: str | None
+) -> Response:
+    response = Response(lines.text, content_type=LOG_CONTENT_TYPE)
+    response.headers[FIRST_LINE_HEADER] = str(lines.first_line)
+    return _finished(response, info, representation, filename)
+
+
+def _finished(
+    response: Response, info: ObjectInfo, representation: str, filename: str | None
+) -> Response:
     _validators(response, entity_tag(info.etag, representation), info.last_modified)
     if filename is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -90,34 +90,80 @@ class Tail(NamedTuple):
     first_line: int
 
 
+class Suffix:
+    """The last ``keep`` bytes (at least) of a stream fed in order, as whole chunks: at
+    most one chunk more than ``keep`` is held. Counts the newlines of all it was fed."""
+
+    def __init__(self, keep: int) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._held = 0
+        self._keep = keep
+        self.fed = 0
+        self.newlines = 0
+        self.trimmed = False  # whether the first bytes fed were dropped
+
+    def feed(self, chunk: bytes) -> None:
+        self.fed += len(chunk)
+        self.newlines += chunk.count(b"\n")
+        self._chunks.append(chunk)
+        self._held += len(chunk)
+        while self._held - len(self._chunks[0]) >= self._keep:
+            self._held -= len(self._chunks.popleft())
+            self.trimmed = True
+
+    def text(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+def select_tail(text: bytes, at_start: bool, count: int, budget: int) -> tuple[bytes, int] | None:
+    """The last ``count`` lines of a log that ends with ``text``, and how many they are.
+
+    The most lines, up to ``count``, whose bytes together fit in ``budget``; when even
+    the last line alone does not, its last ``budget`` bytes (one line, cut). ``at_start``:
+    ``text`` is the whole log. None: the answer depends on what came before ``text`` (it is
+    shorter than ``budget`` + 1 bytes, holds fewer than ``count`` line starts and is not
+    the whole log).
+    """
+    end = len(text)
+    if end == 0 or count <= 0:
+        return b"", 0
+    limit = max(0, end - budget)  # no line of the answer starts before this
+    cursor = end - 1 if text.endswith(b"\n") else end  # a final newline starts no line
+    start, lines = -1, 0
+    while lines < count:
+        newline = text.rfind(b"\n", 0, cursor)
+        if newline < 0:
+            if limit == 0 and not at_start:
+                return None
+            if limit == 0:
+                start, lines = 0, lines + 1
+            break
+        if newline + 1 < limit:
+            break
+        start, lines, cursor = newline + 1, lines + 1, newline
+    if start < 0:
+        return text[-budget:], 1
+    return text[start:], lines
+
+
+def line_total(newlines: int, text: bytes) -> int:
+    """A log's lines as a reader sees them: a last line without a newline counts too."""
+    return newlines + int(bool(text) and not text.endswith(b"\n"))
+
+
 def last_lines(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET) -> bytes:
     """The last ``count`` lines of the log; at most ``budget`` bytes are kept meanwhile."""
     return tail(reader, count, budget).text
 
 
 def tail(reader: ObjectReader, count: int, budget: int = TAIL_BYTE_BUDGET) -> Tail:
-    """:func:`last_lines` with the number of its first line (the whole stream is decoded
-    anyway, so counting its lines costs nothing more than a count per chunk)."""
-    window: deque[bytes] = deque()
-    held = 0
-    partial = b""
-    complete = 0  # lines ended by a newline so far
+    """:func:`last_lines` with the number of its first line, by decoding the whole stream
+    (a log archived without restart points; :mod:`osiris.lookup.tailindex` reads only the
+    end of one archived with them)."""
+    suffix = Suffix(budget + 1)
     for piece in decompressed_chunks(reader):
-        complete += piece.count(b"\n")
-        lines = (partial + piece).split(b"\n")
-        partial = lines.pop()
-        if len(partial) > budget:
-            partial = partial[-budget:]
-        for line in lines:
-            window.append(line + b"\n")
-            held += len(line) + 1
-            while len(window) > count or (held > budget and window):
-                held -= len(window.popleft())
-    total = complete
-    if partial:
-        total += 1
-        window.append(partial)
-        held += len(partial)
-        while len(window) > count or (held > budget and len(window) > 1):
-            held -= len(window.popleft())
-    return Tail(b"".join(window), total - len(window) + 1)
+        suffix.feed(piece)
+    text = suffix.text()
+    chosen = select_tail(text, not suffix.trimmed, count, budget)
+    assert chosen is not None  # the whole log, or more than the budget of its end
+    return Tail(chosen[0], line_total(suffix.newlines, text) - chosen[1] + 1)

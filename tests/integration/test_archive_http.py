@@ -53,7 +53,7 @@ def test_builds_are_archived_as_they_finish(
     mode: str,
     encoding: str,
 ) -> None:
-    function = archive_function()
+    function = archive_function(OSIRIS_LOG_LEVEL="DEBUG")  # ignored events log at DEBUG only
     with EventSender(cluster, function.url, mode=mode, encoding=encoding) as sender:  # type: ignore[arg-type]
         done = cluster.start_build("shop", "api", outcome="Complete", log_size=6_000_000, seed=1)
         failed = cluster.start_build("shop", "web", outcome="Failed", log_size=300_000, seed=2)

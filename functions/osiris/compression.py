@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Protocol, cast
 
+# The unit of the parallel gzip (osiris.archive.gzipstream), and so of reading a log.
+BLOCK_SIZE = 1024 * 1024
 RAW_WBITS = -zlib.MAX_WBITS  # raw deflate, 32 KiB window: pieces of one gzip member
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # one gzip member, header and trailer checked
 
@@ -87,3 +89,15 @@ def _isal() -> Deflate | None:
 
 
 DEFAULT: Deflate = _isal() or ZLIB
+
+
+def _fastest_crc32() -> Callable[[bytes, int], int]:
+    # The same CRC-32 either way; ISA-L's (carry-less multiply) is ~15x zlib's here.
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib.crc32
+    return isal_zlib.crc32
+
+
+crc32: Callable[[bytes, int], int] = _fastest_crc32()

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from osiris.adapters.kube import KubeApi
+from osiris.compression import BLOCK_SIZE
 from osiris.errors import ApiRejectedError, LogUnavailableError, NotFoundError
 from osiris.kinds.base import LogPart
 
@@ -41,7 +42,8 @@ class ClusterRuns:
         if part.unavailable is not None:
             raise LogUnavailableError(part.unavailable, reason=NO_POD_REASON)
         try:
-            return self._api.open_stream(part.path, dict(part.query) or None)
+            # Cut as the gzip stream cuts its blocks, so none is joined again from pieces.
+            return self._api.open_stream(part.path, dict(part.query) or None, block_size=BLOCK_SIZE)
         except ApiRejectedError as exc:
             if exc.code != 400:
                 raise

@@ -21,10 +21,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from osiris.compression import DEFAULT, Deflate
+from osiris.compression import BLOCK_SIZE, DEFAULT, Deflate, crc32
 from osiris.core.restarts import RestartRecorder
 
-BLOCK_SIZE = 1024 * 1024
 WINDOW = 32 * 1024
 # mtime 0 and OS 255 ("unknown") keep the header independent of time and platform.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -47,7 +46,7 @@ class StreamDigest:
 
     def update(self, data: bytes) -> None:
         self.raw_bytes += len(data)
-        self.crc32 = zlib.crc32(data, self.crc32)
+        self.crc32 = crc32(data, self.crc32)
         assert self._sha256 is not None
         self._sha256.update(data)
         self.lines += data.count(b"\n")
@@ -81,6 +80,9 @@ def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
     pending: list[bytes] = []
     pending_bytes = 0
     for chunk in chunks:
+        if not pending and len(chunk) == size:
+            yield chunk  # already a block (the cluster adapter reads them so): no copy
+            continue
         pending.append(chunk)
         pending_bytes += len(chunk)
         if pending_bytes < size:

@@ -143,30 +143,21 @@ class LogSearch:
         return self._bucket.open(key)
 
 
+@dataclass(frozen=True)
 class _Run:
     """One request's search: the listing, the runs in flight, the page."""
 
-    def __init__(
-        self,
-        search: LogSearch,
-        reader: ArchiveReader,
-        namespace: str,
-        scope: SearchScope,
-        regex: Any,
-        allowance: _Allowance,
-        page: SearchPage,
-    ) -> None:
-        self._search = search
-        self._reader = reader
-        self._namespace = namespace
-        self._scope = scope
-        self._regex = regex
-        self._allowance = allowance
-        self._page = page
+    search: LogSearch
+    reader: ArchiveReader
+    namespace: str
+    scope: SearchScope
+    regex: Any
+    allowance: _Allowance
+    page: SearchPage
 
     def fill(self, resume: Resume) -> Resume | None:
         """Search runs into the page; where the next page starts (None: nowhere)."""
-        page, allowance = self._page, self._allowance
+        page, allowance = self.page, self.allowance
         after = resume.after  # the last run done with
         listed_to, more = after, True  # the listing's position, whether it goes on
         waiting: deque[Listed] = deque()  # listed, not yet submitted
@@ -205,8 +196,8 @@ class _Run:
         streams: list[str] = []
         deciders: list[Callable[[str], tuple[Decision, Listed | None]]] = []
         start = after
-        for kind, chosen in self._scope.kinds:
-            prefixes, accept = self._reader.for_kind(kind).entry_streams(self._namespace, chosen)
+        for kind, chosen in self.scope.kinds:
+            prefixes, accept = self.reader.for_kind(kind).entry_streams(self.namespace, chosen)
             streams += prefixes
             deciders += [_listed(kind, accept)] * len(prefixes)
             until = until_position(chosen.until)  # the same for every kind
@@ -214,7 +205,7 @@ class _Run:
                 start = until if start is None else max(start, until)
         return page_through(
             streams,
-            self._reader.store.list_objects,
+            self.reader.store.list_objects,
             deciders,
             limit=SEARCH_WINDOW,
             start_after=start,
@@ -226,9 +217,9 @@ class _Run:
         if entry.log_bytes is None:
             return None  # no log was archived: nothing to search
         start = partial if partial.uid == entry.uid else Resume(None)
-        reader = self._reader.for_kind(listed.kind)
-        max_hits = None if self._page.count_only else self._page.limit
-        ref = BuildRef(self._namespace, entry.name, entry.uid)
+        reader = self.reader.for_kind(listed.kind)
+        max_hits = None if self.page.count_only else self.page.limit
+        ref = BuildRef(self.namespace, entry.name, entry.uid)
 
         def run() -> RunHits:
             found = RunHits(first=start.log)
@@ -236,16 +227,16 @@ class _Run:
             for number, step in enumerate(logs[start.log :], start=start.log):
                 skip = start.lines if number == start.log else 0
                 try:
-                    stored = self._search.open(reader.layout.log_key(ref, step))
+                    stored = self.search.open(reader.layout.log_key(ref, step))
                 except NotFoundError:
                     hits = LogHits(complete=True)  # removed by retention meanwhile
                 else:
                     hits = search_lines(
                         logstream.decompressed_chunks(stored, SEARCH_PIECE),
-                        self._regex,
+                        self.regex,
                         skip_lines=skip,
                         max_hits=max_hits,
-                        spend=self._allowance.spend,
+                        spend=self.allowance.spend,
                         must_progress=first and number == start.log,
                     )
                 found.searched = True
@@ -254,7 +245,7 @@ class _Run:
                     break  # budget spent or the page full: resume in this log
             return found
 
-        return self._search.submit(run)
+        return self.search.submit(run)
 
     def _logs(self, reader: ArchiveReader, ref: BuildRef, found: RunHits) -> list[str | None]:
         """A TaskRun's archived steps, in step order, from its document (one GetObject);
@@ -265,7 +256,7 @@ class _Run:
             return []  # removed by retention meanwhile
         pipeline_run = document.get("pipelineRun")
         found.pipeline_run = pipeline_run if isinstance(pipeline_run, str) else None
-        wanted = self._scope.pipeline
+        wanted = self.scope.pipeline
         if wanted is not None and document.get("pipeline") != wanted:
             return []
         steps: list[str | None] = []

@@ -64,9 +64,22 @@ class _Allowance:
         self._deadline = clock() + budget.seconds
         self._clock = clock
         self._lock = threading.Lock()
+        self._unreserved = budget.bytes
         self.spent = 0
         self.exhausted = False
         self.closed = False  # the answer is made: searches still running stop
+
+    def reserve(self, size: int, forced: bool) -> bool:
+        """Whether a run of ``size`` decoded bytes (its index entry's) may start: only if
+        the bytes not yet promised to runs in flight cover it, so that a run started is
+        not cut by the byte budget and thrown away with the page (its bytes read twice).
+        ``forced``: the request's first run, which is cut at the budget if need be."""
+        with self._lock:
+            if not forced and (self.exhausted or self._unreserved < size):
+                self.exhausted = True
+                return False
+            self._unreserved -= size
+            return True
 
     def spend(self, size: int, forced: bool) -> bool:
         """``forced``: granted whatever is left (the first line of a request's first log,
@@ -173,7 +186,11 @@ class _Run:
                     listed_to, more = listing.position or listed_to, listing.more
                     if not waiting:
                         continue
-                listed = waiting.popleft()
+                listed = waiting[0]
+                size = listed.entry.log_bytes
+                if size is not None and not allowance.reserve(size, first):
+                    break  # the page ends before this run: the next one starts with it
+                waiting.popleft()
                 future = self._submit(listed, partial, first)
                 first = first and future is None  # the first log of the request is granted
                 partial = Resume(None)  # only the first run can be the one half-done

@@ -89,9 +89,12 @@ def test_matching_lines_newest_build_first_with_links(
     assert first["text"] == "panic: nil map"
     web3 = archive[4]
     assert first["links"] == {
+        "run": f"/api/v1/namespaces/shop/builds/web-3?uid={web3.uid}",
         "line": f"/namespaces/shop/builds/web-3?uid={web3.uid}#L1",
         "log": f"/api/v1/namespaces/shop/builds/web-3/log?uid={web3.uid}",
     }
+    assert first["kind"] == "Build" and first["run"] == first["build"]
+    assert first["run"]["name"] == "web-3" and "step" not in first
     assert body["items"][2]["text"] == "panic: nil map"  # escape codes removed
     assert body["nextPageToken"] is None and body["budgetExhausted"] is False
     assert body["searched"]["builds"] == 4  # web-1 has no log

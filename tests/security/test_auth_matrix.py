@@ -347,6 +347,19 @@ def test_the_auth_matrix(served: Served, row: Row) -> None:
     assert_no_token_logged(logged)
 
 
+def test_search_hits_of_every_kind_come_from_the_callers_namespace_only(served: Served) -> None:
+    """alice's search of A finds A's Build and TaskRun lines; of B, a 403 with no line."""
+    mine = served.get(f"/api/v1/namespaces/{A}/search?q=password&limit=1000", ALICE)
+    assert mine.status_code == 200
+    items = mine.json()["items"]
+    assert {item["kind"] for item in items} == {"Build", "TaskRun"}
+    assert {item["text"] for item in items} == {f"{A}: password accepted"}
+    assert all(f"/namespaces/{A}/" in link for i in items for link in i["links"].values())
+    for kind in ("", "&kind=taskrun", "&task=test", "&pipeline=ci"):
+        theirs = served.get(f"/api/v1/namespaces/{B}/search?q=password{kind}", ALICE)
+        assert theirs.status_code == 403 and f"{B}: " not in theirs.text
+
+
 def test_the_matrix_covers_every_api_operation(served: Served) -> None:
     templates = {served.contract.template_of(url.partition("?")[0]) for url in EVERY_URL}
     documented = {path for path in served.contract.spec["paths"] if path.startswith("/api/v1/")}

@@ -7,15 +7,15 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.ui.archives import Catalogue
-from tests.ui.conftest import TabFactory
+from tests.ui.archives import STEP_LINES, Catalogue
+from tests.ui.conftest import SCREENSHOTS, TabFactory
 from tests.ui.test_pages import line, row_names
 
 WHY_COLUMN = 7
 
 
 def hit_builds(page: Page) -> list[str]:
-    return [text.strip() for text in page.locator("#hits tbody tr th").all_inner_texts()]
+    return [text.strip() for text in page.locator("#hits tbody tr th a").all_inner_texts()]
 
 
 def failed(catalogue: Catalogue) -> list[str]:
@@ -79,15 +79,22 @@ def test_search_the_logs_of_a_namespace(
     page.get_by_label("Search the logs of shop").fill("^FAILED tests/")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"/namespaces/shop/search\?q="))
-    assert tab.status().startswith(f"{len(failed(catalogue))} matching lines")
+    said = tab.status()
     names = hit_builds(page)
-    assert names == failed(catalogue)
-    assert page.locator("#hits tbody tr code").first.inner_text().startswith("FAILED tests/")
+    # Builds and TaskRuns (the failed pipeline's test step prints the same lines).
+    assert said.startswith(f"{len(names)} matching lines")
+    builds = page.locator('#hits tbody tr[data-kind="Build"]')
+    assert [text.strip() for text in builds.locator("th a").all_inner_texts()] == failed(catalogue)
+    assert len(names) > builds.count()
+    assert all(
+        text.startswith("FAILED tests/")
+        for text in page.locator("#hits tbody tr code").all_inner_texts()
+    )
     # The line number is a link to the line on the build's page.
     newest = next(b for b in reversed(catalogue.api + catalogue.web) if b.phase == "Failed")
     assert newest.log is not None
     number = first_line(newest.log, b"FAILED ")
-    page.locator("#hits tbody tr").first.get_by_role("link", name=f"{number:,}").click()
+    builds.first.get_by_role("link", name=f"{number:,}").click()
     expect(page).to_have_url(re.compile(rf"/builds/{newest.ref.name}\?uid=.*#L{number}$"))
     expect(line(page, number)).to_have_class(re.compile("log-target"))
     page.go_back()
@@ -122,3 +129,35 @@ def test_a_bad_pattern_says_so(tabs: TabFactory, base_url: str) -> None:
     tab = tabs(base_url, answered=frozenset({400}))
     page = tab.open("/namespaces/shop/search?q=(unclosed")
     expect(page.locator("#status")).to_contain_text("RE2")
+
+
+def test_search_finds_tekton_steps_linked_to_the_steps_line(
+    tabs: TabFactory, base_url: str, catalogue: Catalogue
+) -> None:
+    lint = catalogue.tekton.lint["metadata"]["name"]
+    number = STEP_LINES.index("lint: done") + 1
+    tab = tabs(base_url)
+    page = tab.open("/namespaces/shop/search?q=%5Elint%3A%20done%24")
+    assert tab.status().startswith("1 matching line;")
+    row = page.locator("#hits tbody tr")
+    assert row.get_attribute("data-kind") == "TaskRun"
+    cells = row.evaluate("r => [...r.cells].map(c => c.innerText.trim())")
+    assert cells[:2] == [f"{lint} TaskRun", "prepare"] and cells[4] == "lint: done"
+    page.screenshot(path=str(SCREENSHOTS / "search-tekton-hits.png"), full_page=True)
+    # A step of a pipeline's TaskRun names its PipelineRun.
+    failed = catalogue.tekton.failed["metadata"]["name"]
+    page.goto(f"{base_url}/namespaces/shop/search?q=%5EFAILED%20tests%2F&kind=taskrun")
+    tab.status()
+    expect(page.get_by_label("Runs")).to_have_value("taskrun")
+    steps = page.locator("#hits tbody tr td:nth-child(2)").all_inner_texts()
+    # The pipeline's test step names its PipelineRun; lint's check step is of none.
+    assert {text.strip() for text in steps} == {f"test (PipelineRun {failed})", "check"}
+    assert page.locator('#hits tbody tr[data-kind="Build"]').count() == 0
+    # The line number opens the TaskRun's page at that step, at that line.
+    page.goto(f"{base_url}/namespaces/shop/search?q=%5Elint%3A%20done%24")
+    tab.status()
+    page.locator("#hits tbody tr").get_by_role("link", name=str(number)).click()
+    expect(page).to_have_url(re.compile(rf"/taskruns/{lint}\?uid=[^&]+&step=prepare#L{number}$"))
+    expect(line(page, number)).to_have_class(re.compile("log-target"))
+    expect(line(page, number)).to_contain_text("lint: done")
+    page.screenshot(path=str(SCREENSHOTS / "search-tekton-line.png"), full_page=True)

@@ -19,7 +19,7 @@ from osiris.core.names import (
 )
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidNameError
-from osiris.kinds import BUILD, Kind
+from osiris.kinds import BUILD, TASKRUN, Kind
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -206,3 +206,66 @@ class RunFilter:
             until,
             findings(query),
         )
+
+
+# The kinds a search reads, by the ``kind=`` word: those with logs of their own. A
+# PipelineRun's log is its TaskRuns' steps, so it is searched as its TaskRuns
+# (``pipeline=``), and each hit names the PipelineRun.
+SEARCHED_KINDS: tuple[Kind, ...] = (BUILD, TASKRUN)
+_SEARCH_GROUPS: dict[str, Kind] = {"buildconfig": BUILD, "task": TASKRUN, "pipeline": TASKRUN}
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """Which runs a search reads: one filter per kind, newest first across them all.
+
+    ``pipeline``: only TaskRuns whose document names this Pipeline (no index has that
+    axis: each listed TaskRun's document is read, as the search reads it anyway).
+    """
+
+    kinds: tuple[tuple[Kind, RunFilter], ...]
+    pipeline: str | None = None
+
+    def fingerprint(self) -> list[object]:
+        parts: list[object] = [self.pipeline]
+        for kind, chosen in self.kinds:
+            phases = sorted(chosen.phases)
+            parts += [kind.keys.resource, chosen.group, phases, chosen.since, chosen.until]
+        return parts
+
+
+def search_scope(query: Query) -> SearchScope:
+    """``kind``, ``buildconfig`` | ``task`` | ``pipeline``, ``phase``, ``since``, ``until``."""
+    words = {kind.kind.lower(): kind for kind in SEARCHED_KINDS}
+    asked: list[Kind] = []
+    for raw in query.get("kind") or []:
+        for part in raw.split(","):
+            if part not in words:
+                raise InvalidNameError(f"kind must be one of {', '.join(words)}")
+            asked.append(words[part])
+    groups = [name for name in _SEARCH_GROUPS if query.get(name)]
+    if len(groups) > 1:
+        raise InvalidNameError("give at most one of buildconfig, task and pipeline")
+    kinds = tuple(dict.fromkeys(asked)) or SEARCHED_KINDS
+    group_name, pipeline = None, None
+    if groups:
+        grouped = _SEARCH_GROUPS[groups[0]]
+        if grouped not in kinds:
+            raise InvalidNameError(f"{groups[0]} filters {grouped.view.plural}: kind excludes them")
+        kinds = (grouped,)
+        if groups[0] == "pipeline":
+            pipeline = optional_group(query, "pipeline", "Pipeline")
+        else:
+            group_name = optional_group(query, groups[0], grouped.group_kind)
+    allowed = tuple(dict.fromkeys(p for kind in kinds for p in kind.keys.phases))
+    asked_phases = phases(query, allowed)
+    since, until = timestamp(query, "since"), timestamp(query, "until")
+    if since is not None and until is not None and since > until:
+        raise InvalidNameError("since must not be later than until")
+    chosen: list[tuple[Kind, RunFilter]] = []
+    for kind in kinds:
+        own = asked_phases & frozenset(kind.keys.phases)
+        if asked_phases and not own:
+            continue  # none of the phases asked for is one of this kind's
+        chosen.append((kind, RunFilter(group_name, own, since, until)))
+    return SearchScope(tuple(chosen), pipeline)

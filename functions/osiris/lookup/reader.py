@@ -224,8 +224,7 @@ class ArchiveReader:
         start = self._until_position(chosen.until)
         if start_after is not None:
             start = start_after if start is None else max(start, start_after)
-        streams, residual_phases = self._streams(namespace, chosen)
-        accept = _entry_filter(chosen, residual_phases)
+        streams, accept = self.entry_streams(namespace, chosen)
 
         def decide(tail: str) -> tuple[Decision, tuple[str, IndexEntry] | None]:
             decision, entry = accept(tail)
@@ -237,16 +236,20 @@ class ArchiveReader:
             decide,
             limit=limit,
             start_after=start,
-            fetch_size=1000 if residual_phases or chosen.findings else limit + 1,
+            fetch_size=1000 if chosen.findings else limit + 1,
         )
+
+    def entry_streams(
+        self, namespace: str, chosen: RunFilter
+    ) -> tuple[list[str], Callable[[str], tuple[Decision, IndexEntry | None]]]:
+        """The index prefixes ``chosen`` merges and the filter of their tails: for merging
+        them with other kinds' (the search); a start position is :func:`until_position`."""
+        streams, residual_phases = self._streams(namespace, chosen)
+        return streams, _entry_filter(chosen, residual_phases)
 
     @staticmethod
     def _until_position(until: int | None) -> str | None:
-        """A StartAfter tail that skips every entry created after ``until``."""
-        if until is None or until >= TIME_CEILING:
-            return None
-        # '~' sorts after '_' and digits: past every entry of second until + 1.
-        return invert_time(until + 1) + "~"
+        return until_position(until)
 
     def latest(self, namespace: str, group: str, phases: frozenset[str]) -> dict[str, Any]:
         """One list call (MaxKeys 1) per phase asked for."""
@@ -362,6 +365,14 @@ class ArchiveReader:
         if reason:
             detail += f": {reason}"
         return LogNotArchivedError(detail, reason)
+
+
+def until_position(until: int | None) -> str | None:
+    """A StartAfter tail that skips every entry created after ``until``."""
+    if until is None or until >= TIME_CEILING:
+        return None
+    # '~' sorts after '_' and digits: past every entry of second until + 1.
+    return invert_time(until + 1) + "~"
 
 
 def _entry_filter(

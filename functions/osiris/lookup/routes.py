@@ -161,11 +161,12 @@ class ApiRoutes:
         return with_children(document, TASKRUN.view, entries, taskruns.links_cluster)
 
     def search(self, namespace: str) -> Response:
-        """Matching log lines; bounded per request by the search budget (docs/findings.md)."""
+        """Matching lines of Builds' and TaskRuns' logs, newest run first; bounded per
+        request by the search budget (docs/findings.md)."""
         query = self._query()
         reader = self._reader(query)
         namespace = self._gate.namespace(namespace)
-        chosen = params.RunFilter.from_query(query)
+        chosen = params.search_scope(query)
         wanted = SearchQuery(
             params.search_pattern(query),
             ignore_case=params.flag(query, "ignoreCase"),

@@ -20,7 +20,6 @@ from osiris.plugin.errors import EXIT_OK, exit_code
 from osiris.plugin.merge import Filters
 from osiris.plugin.resources import (
     ALL_PHASES,
-    BUILD,
     RESOURCES,
     RunResource,
     by_alias,
@@ -86,9 +85,12 @@ def parser() -> argparse.ArgumentParser:
     )
     search.add_argument("pattern", help="an RE2 pattern, matched against every line")
     search.add_argument("-i", "--ignore-case", action="store_true")
-    search.add_argument("-c", "--count", action="store_true", help="matching lines per build")
+    search.add_argument("-c", "--count", action="store_true", help="matching lines per log")
+    search.add_argument("--kind", choices=["build", "taskrun"], help="only runs of this kind")
     search.add_argument("--buildconfig", help="only builds of this BuildConfig")
-    search.add_argument("--phase", choices=BUILD.phases, help="only builds in this phase")
+    search.add_argument("--task", help="only TaskRuns of this Task")
+    search.add_argument("--pipeline", help="only TaskRuns of this Pipeline's PipelineRuns")
+    search.add_argument("--phase", choices=ALL_PHASES, help="only runs in this phase")
     search.add_argument("--limit", type=_positive, help="at most N lines (default: all)")
     search.add_argument("-o", "--output", choices=["json"])
 
@@ -144,6 +146,9 @@ def run(args: argparse.Namespace, environment_url: str | None) -> int:
                 ignore_case=args.ignore_case,
                 count=args.count,
                 buildconfig=args.buildconfig,
+                task=args.task,
+                pipeline=args.pipeline,
+                kind=args.kind,
                 phase=args.phase,
                 limit=args.limit or None,
             ),

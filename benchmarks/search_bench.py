@@ -18,7 +18,9 @@ osiris ≥ 0.8x the raw throughput. Run by hand against a real S3 (a local Ceph)
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import statistics
 import sys
 import threading
@@ -45,6 +47,7 @@ from osiris.lookup.search import SEARCH_WORKERS  # noqa: E402
 from osiris.simulator.buildlogs import LogSpec, iter_log  # noqa: E402
 
 MiB = 1024 * 1024
+RESULTS = ROOT / "benchmarks" / "results" / "search_bench.json"
 NAMESPACE = "bench"
 PATTERN = r"AssertionError: assert Decimal"  # the failing test of a failed simulated build
 
@@ -124,6 +127,7 @@ def main() -> None:
     parser.add_argument("--total-mib", type=int, default=1024)
     parser.add_argument("--log-mib", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
 
     bench = bench_bucket(args.bucket)
@@ -164,6 +168,20 @@ def main() -> None:
         f"median: raw {statistics.median(raw_rates):.1f} MiB/s, search {statistics.median(ours_rates):.1f} MiB/s,"
         f" ratio {ratio:.2f}x over {decoded / MiB:.0f} MiB decoded (goal >= 0.8x)"
     )
+    result = {
+        "decoded_bytes": decoded,
+        "log_mib": args.log_mib,
+        "ratio": round(ratio, 3),
+        "rounds": [
+            {"raw_mib_per_s": round(r, 1), "search_mib_per_s": round(o, 1)}
+            for r, o in zip(raw_rates, ours_rates, strict=True)
+        ],
+        "raw_mib_per_s": round(statistics.median(raw_rates), 1),
+        "search_mib_per_s": round(statistics.median(ours_rates), 1),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.output}")
     server.shutdown()
 
 

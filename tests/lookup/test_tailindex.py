@@ -64,8 +64,9 @@ def expected(text: bytes, count: int, budget: int) -> Tail:
     """The reference: the most of the last ``count`` lines that fit in ``budget``, or the
     last ``budget`` bytes of the last line when it alone does not fit."""
     lines = re.findall(rb"[^\n]*\n|[^\n]+$", text)
-    taken = 0
-    while taken < min(count, len(lines)) and sum(map(len, lines[-taken - 1 :])) <= budget:
+    taken = size = 0
+    while taken < min(count, len(lines)) and size + len(lines[-taken - 1]) <= budget:
+        size += len(lines[-taken - 1])
         taken += 1
     if taken == 0 and lines:
         return Tail(lines[-1][-budget:], len(lines))

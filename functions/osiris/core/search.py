@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy
 import re2
 
 from osiris.core.findings import readable
@@ -45,7 +44,12 @@ def count_lines(data: bytes) -> int:
     """Newlines in ``data``. ``bytes.count`` holds the GIL and runs a scalar loop (~1.7 GB/s
     on one core, no faster with more threads): every byte searched passes here, so it
     serialised the search's threads. numpy compares with SIMD and releases the GIL
-    (~7 GB/s per core); benchmarks/README.md, "Search"."""
+    (~7 GB/s per core); benchmarks/README.md, "Search".
+
+    numpy is imported on the first search, not with the module: its ~150 ms import would
+    otherwise land on every cold start of the scale-to-zero lookup."""
+    import numpy
+
     return int(numpy.count_nonzero(numpy.frombuffer(data, numpy.uint8) == NEWLINE))
 
 

@@ -68,11 +68,15 @@ class Figure:
     needs_ceph_env: bool = False
 
 
+class MissingResultsError(Exception):
+    """A table needs a results file that no benchmark has written yet."""
+
+
 def _load(name: str) -> JSON:
     path = RESULTS / name
     if not path.exists():
-        raise SystemExit(
-            f"{path.relative_to(ROOT)} is missing: run `python -m benchmarks.report --run "
+        raise MissingResultsError(
+            f"{os.path.relpath(path, ROOT)} is missing: run `python -m benchmarks.report --run "
             f"{_figure_of(name)}` first"
         )
     data: JSON = json.loads(path.read_text())
@@ -80,7 +84,7 @@ def _load(name: str) -> JSON:
 
 
 def _figure_of(results: str) -> str:
-    return next(figure.name for figure in FIGURES if figure.results == results)
+    return next((f.name for f in FIGURES if f.results == results), "reliability")
 
 
 def _x(value: float) -> str:
@@ -447,7 +451,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(readme: str) -> str:
+def render(readme: str) -> tuple[str, list[str]]:
+    """``readme`` with each table made again from its results files, and what was missing:
+    a table whose files are not all there is left as it stands (a half-made table would
+    drop figures measured before this script existed)."""
+    missing = []
     for name, table in (("performance", performance_table), ("reliability", reliability_table)):
         pattern = re.compile(
             rf"(<!-- figures:{name} -->\n).*?(<!-- /figures:{name} -->)", re.DOTALL
@@ -455,8 +463,11 @@ def render(readme: str) -> str:
         match = pattern.search(readme)
         if match is None:
             raise SystemExit(f"README.md has no <!-- figures:{name} --> markers")
-        readme = readme[: match.end(1)] + table() + readme[match.start(2) :]
-    return readme
+        try:
+            readme = readme[: match.end(1)] + table() + readme[match.start(2) :]
+        except MissingResultsError as error:
+            missing.append(f"{name} table left as it is: {error}")
+    return readme, missing
 
 
 # --------------------------------------------------------------------------- running
@@ -601,14 +612,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "reliability" in names:
             run_reliability(env)
     current = README.read_text()
-    rendered = render(current)
+    rendered, missing = render(current)
+    for message in missing:
+        print(message, file=sys.stderr)
     if args.check:
-        if rendered != current:
+        if rendered != current or missing:
             print("README.md's figures differ from benchmarks/results/: run benchmarks.report")
             return 1
         return 0
     README.write_text(rendered)
-    print("README.md: Performance and Reliability regenerated from benchmarks/results/")
+    print("README.md: the tables with all their results files made again from benchmarks/results/")
     return 0
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from benchmarks.reliability import CASES, reliability_rows
 from benchmarks.report import junit_outcomes, junit_properties
+
+from benchmarks import report
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
@@ -65,3 +68,22 @@ def test_every_case_names_test_files_that_exist() -> None:
     for case in CASES:
         for path in case.tests:
             assert (root / path).is_file(), f"{case.fault}: {path} does not exist"
+
+
+def test_a_table_whose_results_are_missing_is_left_as_it_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    readme = (
+        "intro\n<!-- figures:performance -->\nmeasured by hand\n<!-- /figures:performance -->\n"
+        "<!-- figures:reliability -->\nold\n<!-- /figures:reliability -->\nend\n"
+    )
+    rendered, missing = report.render(readme)
+    assert rendered == readme
+    assert [m.split(":")[0] for m in missing] == [
+        "performance table left as it is",
+        "reliability table left as it is",
+    ]
+    assert "run `python -m benchmarks.report --run reliability` first" in missing[1]
+    with pytest.raises(SystemExit, match="no <!-- figures:performance --> markers"):
+        report.render("no markers here\n")

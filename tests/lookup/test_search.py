@@ -10,7 +10,7 @@ import pytest
 from osiris.adapters.store import ObjectStore
 from osiris.core.keys import KeyLayout
 from osiris.lookup.app import create_app
-from osiris.lookup.search import SEARCH_PIECE, SearchBudget
+from osiris.lookup.search import SEARCH_PIECE, SearchBudget, _Allowance
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
 
@@ -228,3 +228,15 @@ def test_a_catastrophic_pattern_is_searched_in_linear_time(
     body = client.get(f"{SEARCH}?q=^(a%2B)%2B$").get_json()  # ^(a+)+$ stalls backtracking engines
     assert body["items"] == [] and body["nextPageToken"] is None
     assert body["searched"]["bytes"] == len(hostile)
+
+
+def test_a_refused_reservation_does_not_cut_the_runs_already_promised_their_bytes() -> None:
+    allowance = _Allowance(SearchBudget(3 * SEARCH_PIECE, 60.0), lambda: 0.0)
+    assert allowance.reserve(2 * SEARCH_PIECE, False)
+    assert not allowance.reserve(2 * SEARCH_PIECE, False)  # the page ends before it
+    assert allowance.exhausted
+    # the run in flight reads all it was promised, then the budget stops it
+    assert allowance.spend(SEARCH_PIECE, False) and allowance.spend(SEARCH_PIECE, False)
+    assert allowance.spend(SEARCH_PIECE, False)
+    assert not allowance.spend(SEARCH_PIECE, False)
+    assert allowance.spent == 3 * SEARCH_PIECE

@@ -87,9 +87,10 @@ class _Allowance:
         with self._lock:
             if self.closed:
                 return False
-            if not forced and (
-                self.exhausted or self._left <= 0 or self._clock() >= self._deadline
-            ):
+            # Not ``self.exhausted``: a refused reservation sets it, yet the runs already
+            # in flight were promised their bytes and must finish, or they are cut and
+            # read again by the next page.
+            if not forced and (self._left <= 0 or self._clock() >= self._deadline):
                 self.exhausted = True
                 return False
             self._left -= size

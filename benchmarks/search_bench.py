@@ -28,6 +28,7 @@ import time
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -169,6 +170,7 @@ def main() -> None:
         f" ratio {ratio:.2f}x over {decoded / MiB:.0f} MiB decoded (goal >= 0.8x)"
     )
     result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "decoded_bytes": decoded,
         "log_mib": args.log_mib,
         "ratio": round(ratio, 3),

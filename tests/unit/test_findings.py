@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from osiris.core.builtin_rules import builtin_rules
 from osiris.core.findings import FindingScanner, most_severe
-from osiris.core.lines import MAX_SCANNED_LINE
+from osiris.core.lines import MAX_SCANNED_LINE, LineBlocks
 from osiris.core.rules import RuleSet, Severity, make_rule
 
 RULES = RuleSet(builtin_rules())
@@ -141,3 +141,43 @@ def test_most_severe_is_the_worst_then_the_earliest() -> None:
     best = most_severe(findings)
     assert best is not None and best.rule == "also-critical"
     assert most_severe([]) is None
+
+
+_LINES = st.sampled_from(
+    [
+        b"ok\n",
+        b"Connection refused\n",
+        b"--- FAIL: TestCheckout\n",
+        b"x" * (MAX_SCANNED_LINE + 100) + b" no space left on device\n",  # past the head
+        b"no space left on device " + b"y" * (MAX_SCANNED_LINE + 10) + b"\n",
+        b"\n",
+        b"fatal: unable to access: Could not resolve host: github.com",  # no newline
+    ]
+)
+
+
+@given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
+def test_line_blocks_hold_one_line_each_but_the_last_of_a_feed(
+    lines: list[bytes], chunk: int
+) -> None:
+    data = b"".join(lines)
+    blocks = LineBlocks()
+    for start in range(0, len(data), chunk):
+        piece = data[start : start + chunk]
+        cut = list(blocks.feed(piece))
+        assert all(block.count(b"\n") == 1 for block in cut[:-1])
+        assert sum(block.count(b"\n") for block in cut) == piece.count(b"\n")
+
+
+@given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
+def test_findings_are_the_same_when_the_caller_counts_the_newlines(
+    lines: list[bytes], chunk: int
+) -> None:
+    data = b"".join(lines)
+    told = FindingScanner(RULES)
+    for start in range(0, len(data), chunk):
+        piece = data[start : start + chunk]
+        told.feed(piece, piece.count(b"\n"))
+    assert [found.document() for found in told.finish()] == scan(data, chunk)
+    # ... and the same as one chunk of the whole log: line numbers do not depend on chunking.
+    assert scan(data, chunk) == scan(data, max(len(data), 1))

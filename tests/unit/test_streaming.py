@@ -46,6 +46,32 @@ def test_gzip_output_does_not_depend_on_how_the_source_was_read() -> None:
     assert len(outputs) == 1
 
 
+def test_taps_see_every_block_and_its_newlines_in_order_beside_the_reading_thread() -> None:
+    data = b"".join(b"line %d\n" % i for i in range(200_000))
+    seen: list[bytes] = []
+    threads: set[str] = set()
+
+    def tap(block: bytes, newlines: int) -> None:
+        assert newlines == block.count(b"\n")
+        threads.add(threading.current_thread().name)
+        seen.append(block)
+
+    out = b"".join(gzip_stream(chunked(data, 7_777), StreamDigest(), block_size=65536, taps=[tap]))
+    assert gzip.decompress(out) == data
+    assert b"".join(seen) == data and len(seen) == -(-len(data) // 65536)
+    assert threads and threading.current_thread().name not in threads
+
+
+def test_a_failing_tap_ends_the_stream_with_its_error() -> None:
+    def tap(block: bytes, newlines: int) -> None:
+        if b"line 9000\n" in block:
+            raise ValueError("tap failed")
+
+    data = b"".join(b"line %d\n" % i for i in range(200_000))
+    with pytest.raises(ValueError, match="tap failed"):
+        b"".join(gzip_stream(chunked(data, 65536), StreamDigest(), block_size=4096, taps=[tap]))
+
+
 class RecordingUpload:
     def __init__(self, fail_on_part: int | None = None) -> None:
         self.parts: dict[int, bytes] = {}

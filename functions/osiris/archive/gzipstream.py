@@ -17,7 +17,7 @@ import hashlib
 import struct
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +25,8 @@ from osiris.compression import BLOCK_SIZE, DEFAULT, Deflate, crc32
 from osiris.core.restarts import RestartRecorder
 
 WINDOW = 32 * 1024
+# Sees each block and its count of newlines (see gzip_stream).
+BlockTap = Callable[[bytes, int], None]
 # mtime 0 and OS 255 ("unknown") keep the header independent of time and platform.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 # The same bytes whichever implementation deflated the blocks before it.
@@ -44,13 +46,16 @@ class StreamDigest:
     def __post_init__(self) -> None:
         self._sha256 = hashlib.sha256()
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes) -> int:
+        """Take the next ``data`` in; returns its count of newlines."""
+        newlines = data.count(b"\n")
         self.raw_bytes += len(data)
         self.crc32 = crc32(data, self.crc32)
         assert self._sha256 is not None
         self._sha256.update(data)
-        self.lines += data.count(b"\n")
+        self.lines += newlines
         self.last_byte = data[-1]
+        return newlines
 
     @property
     def sha256(self) -> str:
@@ -107,18 +112,27 @@ def gzip_stream(
     block_size: int = BLOCK_SIZE,
     deflate: Deflate = DEFAULT,
     restarts: RestartRecorder | None = None,
+    taps: Sequence[BlockTap] = (),
 ) -> Iterator[bytes]:
     """Yield the gzip encoding of ``chunks``, compressing up to ``workers`` blocks at once.
 
     At most ``2 * workers`` raw blocks are held, so memory does not depend on the
     length of the stream. ``restarts``: the blocks it chooses get no dictionary, and it
-    records where they start (:mod:`osiris.core.restarts`).
+    records where they start (:mod:`osiris.core.restarts`). ``taps`` see every block
+    and its count of newlines, in order, after the digest and on its thread (the finding
+    rules are one: they reuse the count); an exception in one ends the stream with it.
     """
     yield GZIP_HEADER
     compressing: deque[Future[bytes]] = deque()
     digesting: deque[Future[None]] = deque()
-    # The reading thread only reads and cuts blocks: hashing (in order, on its own
-    # thread) and deflating (on ``workers`` threads) run beside it, all outside the GIL.
+
+    def digest_and_tap(block: bytes) -> None:
+        newlines = digest.update(block)
+        for tap in taps:
+            tap(block, newlines)
+
+    # The reading thread only reads and cuts blocks: hashing and the taps (in order, on
+    # their own thread) and deflating (on ``workers`` threads) run beside it.
     with (
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip") as pool,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest") as hasher,
@@ -128,13 +142,13 @@ def gzip_stream(
             for index, block in enumerate(reblock(chunks, block_size)):
                 if restarts is not None and restarts.fresh(index, index * block_size, block_size):
                     dictionary = b""
-                digesting.append(hasher.submit(digest.update, block))
+                digesting.append(hasher.submit(digest_and_tap, block))
                 compressing.append(pool.submit(_deflate_block, block, dictionary, level, deflate))
                 dictionary = block[-WINDOW:]
                 if len(compressing) >= 2 * workers:
                     yield _emitted(compressing.popleft().result(), restarts)
                 while len(digesting) > 2 * workers:
-                    digesting.popleft().result()
+                    digesting.popleft().result()  # re-raises what the digest or a tap raised
             while compressing:
                 yield _emitted(compressing.popleft().result(), restarts)
             while digesting:

@@ -152,12 +152,13 @@ class Archiver:
         try:
             compressed = upload_stream(
                 gzip_stream(
-                    scanner.observe(stream),
+                    stream,
                     digest,
                     level=self._settings.gzip_level,
                     workers=self._settings.compress_workers,
                     deflate=self._settings.deflate,
                     restarts=restarts,
+                    taps=[scanner.feed] if self._rules else [],
                 ),
                 put_whole=lambda data: self._store.put(
                     key,

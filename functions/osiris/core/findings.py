@@ -1,6 +1,7 @@
 """Findings: the rules run over a log while it streams (pure, no I/O).
 
-:class:`FindingScanner` is fed the log's chunks as they pass to the compressor. Most of
+The archive feeds :class:`FindingScanner` the log's blocks in order, on a thread of its
+own beside the compressor's (its critical path only hands them over). Most of
 a log matches no rule, so each block of whole lines (:mod:`osiris.core.lines`) is searched
 once with the combined expression of all rules; only a line that matches is tested rule
 by rule. Memory is bounded: a long line is scanned on its first
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class FindingScanner:
     def __init__(self, rules: RuleSet, *, context: int = CONTEXT_LINES) -> None:
         self._rules = rules
         self._context = context
-        self._blocks = LineBlocks()
+        self._blocks = LineBlocks()  # its views: a block is only copied where a rule matches
         self._lines = 0  # lines scanned so far
         self._recent: deque[bytes] = deque(maxlen=context)
         self._waiting: list[Finding] = []  # findings still collecting "after" lines
@@ -77,28 +78,31 @@ class FindingScanner:
         prefilter = rules.prefilter
         self._may_match = prefilter.tester() if prefilter is not None else None
 
-    def observe(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Pass ``chunks`` through, scanning them on the way."""
-        for chunk in chunks:
-            self.feed(chunk)
-            yield chunk
-
-    def feed(self, chunk: bytes) -> None:
-        if self._rules and chunk:
-            for block in self._blocks.feed(chunk):
-                self._scan_block(block)
+    def feed(self, chunk: bytes, newlines: int | None = None) -> None:
+        """Scan the next ``chunk``. ``newlines``: its count of newlines, where the caller
+        has it (the archive's digest counts them anyway: counting holds the GIL)."""
+        if not self._rules or not chunk:
+            return
+        blocks = list(self._blocks.feed_views(chunk))
+        if newlines is None:
+            newlines = chunk.count(NL)
+        last = len(blocks) - 1
+        for position, block in enumerate(blocks):
+            # All blocks but the last hold one line each (LineBlocks.feed_views).
+            self._scan_block(block, 1 if position < last else newlines - last)
 
     def finish(self) -> list[Finding]:
         """Every finding, most severe first; the scanner is spent."""
         for block in self._blocks.finish():
-            self._scan_block(block)
+            self._scan_block(block, 1)
         return sorted(self._found.values(), key=lambda found: (found.rank, found.line))
 
-    def _scan_block(self, block: bytes) -> None:
-        self._fill_waiting(block)
+    def _scan_block(self, block: bytes | memoryview, lines: int) -> None:
+        if self._waiting:
+            self._fill_waiting(bytes(block))
         if self._may_match is None or self._may_match(block):
-            self._match_block(block)
-        self._lines += block.count(NL)
+            self._match_block(bytes(block))
+        self._lines += lines
         self._remember_tail(block)
 
     def _match_block(self, block: bytes) -> None:
@@ -141,21 +145,32 @@ class FindingScanner:
         return lines
 
     def _fill_waiting(self, block: bytes) -> None:
-        if not self._waiting:
-            return
         needed = max(self._context - len(found.after) for found in self._waiting)
         lines = [_context_text(line) for line in block[:-1].split(NL, needed)[:needed]]
         for found in self._waiting:
             found.after.extend(lines[: self._context - len(found.after)])
         self._waiting = [found for found in self._waiting if len(found.after) < self._context]
 
-    def _remember_tail(self, block: bytes) -> None:
-        # Only the last lines are sliced out: splitting the whole block copied all of it
-        # twice, which cost as much as the prefilter's scan of it.
-        start = len(block) - 1  # the block's last newline
-        for _ in range(self._context):
-            start = block.rfind(NL, 0, start)
+    def _remember_tail(self, block: bytes | memoryview) -> None:
+        for line in _last_lines(block, self._context):
+            self._recent.append(line[:MAX_SCANNED_LINE])
+
+
+def _last_lines(block: bytes | memoryview, count: int) -> list[bytes]:
+    """The last ``count`` lines of a block that ends with a newline, without their newlines.
+
+    Only the end of the block is copied, a few KiB unless its lines are long: copying all
+    of it cost as much as the prefilter's scan of it.
+    """
+    size = 4096
+    while True:
+        whole = size >= len(block)
+        tail = bytes(block if whole else block[-size:])
+        start = len(tail) - 1  # the block's last newline
+        for _ in range(count):
+            start = tail.rfind(NL, 0, start)
             if start < 0:
                 break
-        for line in block[start + 1 : -1].split(NL):
-            self._recent.append(line[:MAX_SCANNED_LINE])
+        if start >= 0 or whole:
+            return tail[start + 1 : -1].split(NL)
+        size *= 8

@@ -27,25 +27,35 @@ class LineBlocks:
         self._overlong = False  # the carried line passed max_line: drop the rest of it
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """The blocks that ``chunk`` completes. Every one but the last holds exactly one
+        line (the carried one, finished), so a caller that knows the chunk's count of
+        newlines knows each block's without counting again."""
+        for block in self.feed_views(chunk):
+            yield block if isinstance(block, bytes) else bytes(block)
+
+    def feed_views(self, chunk: bytes) -> Iterator[bytes | memoryview]:
+        """As :meth:`feed`, but the bulk of the chunk comes as a view of it, not a copy:
+        for a caller that only scans it (a copy of every byte costs as much as the scan,
+        in fresh pages)."""
         if self._overlong:
             end = chunk.find(NL)
             if end < 0:
                 return
             yield self._carry + NL
             self._carry, self._overlong = b"", False
-            chunk = chunk[end + 1 :]
+            chunk = chunk[end + 1 :]  # rare: after a line longer than max_line
         last = chunk.rfind(NL)
         if last < 0:
             rest = self._carry + chunk
         else:
             # The carried start of a line is finished by the chunk's first line, on its own:
-            # the bulk of the chunk is then copied once, not once more with the carry.
+            # the bulk of the chunk is then not copied again with the carry.
             if self._carry:
                 first = chunk.find(NL)
                 yield self._carry + chunk[: first + 1]
-                body = chunk[first + 1 : last + 1]
+                body: bytes | memoryview = memoryview(chunk)[first + 1 : last + 1]
             else:
-                body = chunk[: last + 1] if last + 1 < len(chunk) else chunk
+                body = memoryview(chunk)[: last + 1] if last + 1 < len(chunk) else chunk
             if body:
                 yield body
             rest = chunk[last + 1 :]

@@ -360,9 +360,14 @@ class CephCluster:
         if len(admin_socket) > MAX_UNIX_SOCKET_PATH:
             # Too long for a UNIX socket; the sockets are a debugging aid only.
             admin_socket = ""
+        # tcp_nodelay: with Nagle's algorithm on, beast's second write of a PUT's answer
+        # waited for the client's delayed ACK, so every write on a kept-alive connection
+        # took 44 ms instead of ~5 (measured; GETs and the first request of a connection
+        # were not affected). Production gateways are tuned the same way.
         frontend = (
             f"beast endpoint=127.0.0.1:{p.http} ssl_endpoint=127.0.0.1:{p.https}"
             f" ssl_certificate={d}/tls/cert.pem ssl_private_key={d}/tls/key.pem"
+            " tcp_nodelay=1"
         )
         self.conf_path.write_text(
             f"""\

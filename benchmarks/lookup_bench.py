@@ -39,7 +39,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,7 @@ def store_log(
     buffer += deflate.flush()
     upload.upload_part(part, bytes(buffer))
     upload.complete()
+    build = replace(build, log_size=raw)  # in the index entry, as the archiver does
     store_index(store, layout, build)
     document = metadata(layout, build)
     document["log"].update({"state": "archived", "reason": None, "rawBytes": raw})

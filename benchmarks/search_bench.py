@@ -105,7 +105,7 @@ def raw_read(store: S3Store, layout: KeyLayout, chosen: list[StoredBuild]) -> in
         return sum(pool.map(read, chosen))
 
 
-def search(session: requests.Session, base: str) -> tuple[int, int, int]:
+def search(session: requests.Session, base: str, show_pages: bool) -> tuple[int, int, int]:
     """(decoded bytes searched, matching lines, pages)."""
     searched = hits = pages = 0
     token = None
@@ -114,6 +114,12 @@ def search(session: requests.Session, base: str) -> tuple[int, int, int]:
         if token:
             params["pageToken"] = token
         body = session.get(f"{base}/api/v1/namespaces/{NAMESPACE}/search", params=params).json()
+        if show_pages:
+            print(
+                f"  page {pages + 1}: {body['searched']['bytes']} bytes searched in"
+                f" {body['searched']['builds']} builds, {len(body['items'])} hits,"
+                f" budget exhausted: {body['budgetExhausted']}"
+            )
         searched += body["searched"]["bytes"]
         hits += len(body["items"])
         pages += 1
@@ -129,6 +135,9 @@ def main() -> None:
     parser.add_argument("--log-mib", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument(
+        "--show-pages", action="store_true", help="print what each page searched (bytes, builds)"
+    )
     args = parser.parse_args()
 
     bench = bench_bucket(args.bucket)
@@ -157,7 +166,7 @@ def main() -> None:
         decoded = raw_read(store, layout, [build for build, _ in chosen])
         raw_rates.append(decoded / MiB / (time.perf_counter() - started))
         started = time.perf_counter()
-        searched, hits, pages = search(session, base)
+        searched, hits, pages = search(session, base, args.show_pages)
         ours_rates.append(searched / MiB / (time.perf_counter() - started))
         assert searched == decoded, (searched, decoded)
         print(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from osiris.adapters.kube import KubeApi
+from osiris.buffers import BlockPool
 from osiris.errors import TruncatedStreamError
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.buildlogs import read_all
@@ -68,3 +69,30 @@ def test_a_stalled_stream_in_blocks_raises_truncated(
     with pytest.raises(TruncatedStreamError):
         list(stream)
     stream.close()
+
+
+def test_blocks_given_back_are_read_into_again(api: KubeApi, cluster: SimulatedCluster) -> None:
+    cluster.start_build("shop", "api", log_size=10 * BLOCK + 777)
+    expected = read_all(cluster.log_spec("shop", "api-1"))
+    buffers = BlockPool(BLOCK, keep=2)
+    received = bytearray()
+    stream = api.open_stream(LOG, block_size=BLOCK, buffers=buffers)
+    try:
+        for block in stream:
+            received += block
+            buffers.give(block)  # done with it: the next block is read into it
+    finally:
+        stream.close()
+    assert bytes(received) == expected
+    assert buffers.made == 1
+
+
+def test_buffers_of_another_size_are_not_used(api: KubeApi, cluster: SimulatedCluster) -> None:
+    cluster.start_build("shop", "api", log_size=3 * BLOCK)
+    buffers = BlockPool(BLOCK // 2, keep=2)
+    stream = api.open_stream(LOG, block_size=BLOCK, buffers=buffers)
+    try:
+        assert [len(block) for block in stream] == [BLOCK] * 3
+    finally:
+        stream.close()
+    assert buffers.made == 0

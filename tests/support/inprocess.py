@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from osiris.buffers import BlockPool
 from osiris.errors import LogUnavailableError, NotFoundError, TruncatedStreamError
 from osiris.kinds.base import LogPart
 from osiris.simulator.cluster import ClusterError, SimulatedCluster
@@ -55,7 +56,8 @@ class InProcessBuilds:
         except ClusterError as exc:
             raise NotFoundError(exc.message) from None
 
-    def open_log(self, part: LogPart) -> InProcessLog:
+    def open_log(self, part: LogPart, buffers: BlockPool | None = None) -> InProcessLog:
+        """``buffers`` is not used: the simulator's chunks are bytes of their own."""
         if part.unavailable is not None:
             raise LogUnavailableError(part.unavailable, reason="NoPod")
         pod_log = _POD_LOG.fullmatch(part.path)

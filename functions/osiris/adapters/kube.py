@@ -22,6 +22,7 @@ import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
+from osiris.buffers import BlockPool
 from osiris.errors import (
     ApiRejectedError,
     AuthenticationError,
@@ -152,26 +153,39 @@ class KubeApi:
         return document
 
     def open_stream(
-        self, path: str, query: dict[str, str] | None = None, *, block_size: int | None = None
+        self,
+        path: str,
+        query: dict[str, str] | None = None,
+        *,
+        block_size: int | None = None,
+        buffers: BlockPool | None = None,
     ) -> BodyStream:
         """Start streaming a body; iterate it, then close it.
 
         ``block_size``: yield chunks of exactly that size (the last one shorter) instead
-        of what arrives, for a reader that wants whole blocks and not the first bytes soon.
+        of what arrives, for a reader that wants whole blocks and not the first bytes soon;
+        ``buffers``: where those blocks come from (blocks of another size: not used).
         """
         response = self._send("GET", path, query, None, "text/plain, */*")
-        return BodyStream(path, response, block_size)
+        if buffers is not None and buffers.size != block_size:
+            buffers = None
+        return BodyStream(path, response, block_size, buffers)
 
 
 class BodyStream:
     """A streamed response body. A stream cut before its end raises TruncatedStreamError."""
 
     def __init__(
-        self, path: str, response: urllib3.BaseHTTPResponse, block_size: int | None = None
+        self,
+        path: str,
+        response: urllib3.BaseHTTPResponse,
+        block_size: int | None = None,
+        buffers: BlockPool | None = None,
     ) -> None:
         self._path = path
         self._response = response
         self._block_size = block_size
+        self._buffers = buffers
 
     def __iter__(self) -> Iterator[bytes]:
         raw = _undecoded_body(self._response)
@@ -190,7 +204,7 @@ class BodyStream:
         # into it and no byte is copied on the way, where urllib3's stream() makes a
         # bytes object per HTTP chunk (64 KiB from the API server) to be joined again.
         while True:
-            block = bytearray(size)
+            block = bytearray(size) if self._buffers is None else self._buffers.take()
             view = memoryview(block)
             filled = 0
             try:
@@ -206,8 +220,9 @@ class BodyStream:
             if filled < size:
                 del block[filled:]
             if block:
-                # A fresh buffer each time, never written again: as good as bytes to the
-                # readers (hashlib, deflate, the finding scanner), without the copy.
+                # Never written again while its readers (hashlib, deflate, the finding
+                # scanner) have it: a fresh buffer, or one they gave back to ``buffers``.
+                # As good as bytes to them, without the copy.
                 yield cast("bytes", block)
             if filled < size:
                 return

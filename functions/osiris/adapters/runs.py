@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from osiris.adapters.kube import KubeApi
+from osiris.buffers import BlockPool
 from osiris.compression import BLOCK_SIZE
 from osiris.errors import ApiRejectedError, LogUnavailableError, NotFoundError
 from osiris.kinds.base import LogPart
@@ -27,8 +28,10 @@ class RunSource(Protocol):
     def get_object(self, path: str) -> dict[str, Any]:
         """The object at ``path``; NotFoundError once it is gone."""
 
-    def open_log(self, part: LogPart) -> LogStream:
-        """One whole log as a stream; LogUnavailableError if it cannot be had."""
+    def open_log(self, part: LogPart, buffers: BlockPool | None = None) -> LogStream:
+        """One whole log as a stream; LogUnavailableError if it cannot be had.
+
+        ``buffers``: where to take the blocks it reads into, if it reads in blocks."""
 
 
 class ClusterRuns:
@@ -38,12 +41,14 @@ class ClusterRuns:
     def get_object(self, path: str) -> dict[str, Any]:
         return self._api.get_json(path)
 
-    def open_log(self, part: LogPart) -> LogStream:
+    def open_log(self, part: LogPart, buffers: BlockPool | None = None) -> LogStream:
         if part.unavailable is not None:
             raise LogUnavailableError(part.unavailable, reason=NO_POD_REASON)
         try:
             # Cut as the gzip stream cuts its blocks, so none is joined again from pieces.
-            return self._api.open_stream(part.path, dict(part.query) or None, block_size=BLOCK_SIZE)
+            return self._api.open_stream(
+                part.path, dict(part.query) or None, block_size=BLOCK_SIZE, buffers=buffers
+            )
         except ApiRejectedError as exc:
             if exc.code != 400:
                 raise

@@ -69,15 +69,19 @@ class StreamDigest:
         return self.lines + int(unterminated)
 
 
-def _deflate_block(block: bytes, dictionary: bytes, level: int, deflate: Deflate) -> bytes:
+def _deflate_block(
+    block: bytes, dictionary: bytes, level: int, deflate: Deflate
+) -> tuple[bytes, bytes]:
     compressor = deflate.compressor(level, dictionary)
-    return compressor.compress(block) + compressor.flush(deflate.sync_flush)
+    # Two pieces, not joined: a join copied every compressed byte once more, into fresh
+    # pages (the mmap threshold is pinned: osiris.allocator).
+    return compressor.compress(block), compressor.flush(deflate.sync_flush)
 
 
-def _emitted(piece: bytes, restarts: RestartRecorder | None) -> bytes:
+def _emitted(pieces: tuple[bytes, bytes], restarts: RestartRecorder | None) -> Iterator[bytes]:
     if restarts is not None:
-        restarts.emitted(len(piece))
-    return piece
+        restarts.emitted(sum(map(len, pieces)))
+    return (piece for piece in pieces if piece)
 
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK_SIZE) -> Iterator[bytes]:
@@ -113,6 +117,7 @@ def gzip_stream(
     deflate: Deflate = DEFAULT,
     restarts: RestartRecorder | None = None,
     taps: Sequence[BlockTap] = (),
+    recycle: Callable[[bytes], None] | None = None,
 ) -> Iterator[bytes]:
     """Yield the gzip encoding of ``chunks``, compressing up to ``workers`` blocks at once.
 
@@ -121,10 +126,18 @@ def gzip_stream(
     records where they start (:mod:`osiris.core.restarts`). ``taps`` see every block
     and its count of newlines, in order, after the digest and on its thread (the finding
     rules are one: they reuse the count); an exception in one ends the stream with it.
+    ``recycle`` gets each block back once it is deflated and digested and nothing here
+    reads it any more (:class:`osiris.buffers.BlockPool`).
     """
     yield GZIP_HEADER
-    compressing: deque[Future[bytes]] = deque()
+    compressing: deque[Future[tuple[bytes, bytes]]] = deque()
     digesting: deque[Future[None]] = deque()
+    # Blocks in the order read, with the two futures that still read them.
+    reading: deque[tuple[bytes, Future[tuple[bytes, bytes]], Future[None]]] = deque()
+
+    def give_back_finished(recycle: Callable[[bytes], None]) -> None:
+        while reading and reading[0][1].done() and reading[0][2].done():
+            recycle(reading.popleft()[0])
 
     def digest_and_tap(block: bytes) -> None:
         newlines = digest.update(block)
@@ -144,13 +157,16 @@ def gzip_stream(
                     dictionary = b""
                 digesting.append(hasher.submit(digest_and_tap, block))
                 compressing.append(pool.submit(_deflate_block, block, dictionary, level, deflate))
-                dictionary = block[-WINDOW:]
+                dictionary = block[-WINDOW:]  # a copy: the block itself may be refilled
+                if recycle is not None:
+                    reading.append((block, compressing[-1], digesting[-1]))
+                    give_back_finished(recycle)
                 if len(compressing) >= 2 * workers:
-                    yield _emitted(compressing.popleft().result(), restarts)
+                    yield from _emitted(compressing.popleft().result(), restarts)
                 while len(digesting) > 2 * workers:
                     digesting.popleft().result()  # re-raises what the digest or a tap raised
             while compressing:
-                yield _emitted(compressing.popleft().result(), restarts)
+                yield from _emitted(compressing.popleft().result(), restarts)
             while digesting:
                 digesting.popleft().result()
         finally:

@@ -29,46 +29,62 @@ def upload_stream(
     At most ``concurrency`` parts are in flight plus one being filled, so memory is
     about ``(concurrency + 1) * part_size`` whatever the length of the stream.
     """
-    buffer = bytearray()
+    buffer = _Part()
     iterator = iter(pieces)
     for piece in iterator:
-        buffer += piece
-        if len(buffer) >= part_size:
+        buffer.add(piece)
+        if buffer.size >= part_size:
             return _upload_parts(buffer, iterator, start_multipart(), part_size, concurrency)
-    put_whole(bytes(buffer))
-    return len(buffer)
+    put_whole(buffer.take())
+    return buffer.uploaded
+
+
+class _Part:
+    """The pieces of the part being filled, joined once when it is sent: growing a
+    bytearray and copying it into bytes wrote every byte twice, into fresh pages."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self.size = 0
+        self.uploaded = 0  # bytes of the parts taken so far
+
+    def add(self, piece: bytes) -> None:
+        self._pieces.append(piece)
+        self.size += len(piece)
+
+    def take(self) -> bytes:
+        data = b"".join(self._pieces)
+        self._pieces, self.size = [], 0
+        self.uploaded += len(data)
+        return data
 
 
 def _upload_parts(
-    buffer: bytearray,
+    buffer: _Part,
     rest: Iterable[bytes],
     upload: MultipartUpload,
     part_size: int,
     concurrency: int,
 ) -> int:
-    uploaded = 0
     number = 0
     in_flight: deque[Future[None]] = deque()
 
     def send(data: bytes) -> None:
-        nonlocal number, uploaded
+        nonlocal number
         number += 1
-        uploaded += len(data)
         if len(in_flight) >= concurrency:
             in_flight.popleft().result()
         in_flight.append(pool.submit(upload.upload_part, number, data))
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="part")
     try:
-        send(bytes(buffer))
-        buffer.clear()
+        send(buffer.take())
         for piece in rest:
-            buffer += piece
-            if len(buffer) >= part_size:
-                send(bytes(buffer))
-                buffer.clear()
-        if buffer:
-            send(bytes(buffer))
+            buffer.add(piece)
+            if buffer.size >= part_size:
+                send(buffer.take())
+        if buffer.size:
+            send(buffer.take())
         while in_flight:
             in_flight.popleft().result()
         upload.complete()
@@ -80,7 +96,7 @@ def _upload_parts(
         raise
     finally:
         pool.shutdown(wait=True)
-    return uploaded
+    return buffer.uploaded
 
 
 def _abort_quietly(upload: MultipartUpload) -> None:

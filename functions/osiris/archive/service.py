@@ -28,7 +28,8 @@ from osiris.adapters.runs import RunSource
 from osiris.adapters.store import ObjectStore
 from osiris.archive.gzipstream import StreamDigest, gzip_stream
 from osiris.archive.multipart import upload_stream
-from osiris.compression import DEFAULT, Deflate
+from osiris.buffers import BlockPool
+from osiris.compression import BLOCK_SIZE, DEFAULT, Deflate
 from osiris.core.events import RunEvent
 from osiris.core.findings import FindingScanner
 from osiris.core.keys import KeyLayout
@@ -140,8 +141,10 @@ class Archiver:
         )
 
     def _archive_log(self, layout: KeyLayout, facts: RunFacts, part: LogPart) -> LogResult:
+        # The reader's blocks come back once compressed and digested: no fresh pages.
+        buffers = BlockPool(BLOCK_SIZE, keep=4 * self._settings.compress_workers + 2)
         try:
-            stream = self._runs.open_log(part)
+            stream = self._runs.open_log(part, buffers)
         except LogUnavailableError as exc:
             return UnavailableLog(exc.reason or exc.message)
         key = layout.log_key(facts.ref, part.step)
@@ -159,6 +162,7 @@ class Archiver:
                     deflate=self._settings.deflate,
                     restarts=restarts,
                     taps=[scanner.feed] if self._rules else [],
+                    recycle=buffers.give,
                 ),
                 put_whole=lambda data: self._store.put(
                     key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osiris.core.builtin_rules import builtin_rules
@@ -156,6 +156,7 @@ _LINES = st.sampled_from(
 )
 
 
+@settings(max_examples=30, deadline=None)  # lines past 64 KiB: each example scans ~1 MB
 @given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
 def test_line_blocks_hold_one_line_each_but_the_last_of_a_feed(
     lines: list[bytes], chunk: int
@@ -169,6 +170,7 @@ def test_line_blocks_hold_one_line_each_but_the_last_of_a_feed(
         assert sum(block.count(b"\n") for block in cut) == piece.count(b"\n")
 
 
+@settings(max_examples=30, deadline=None)  # lines past 64 KiB: each example scans ~1 MB
 @given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
 def test_findings_are_the_same_when_the_caller_counts_the_newlines(
     lines: list[bytes], chunk: int

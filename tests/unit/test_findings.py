@@ -30,8 +30,8 @@ FAILED_BUILD = b"".join(
 
 def scan(data: bytes, chunk: int, rules: RuleSet = RULES) -> list[dict[str, object]]:
     scanner = FindingScanner(rules)
-    for start in range(0, len(data), chunk):
-        scanner.feed(data[start : start + chunk])
+    for piece in pieces(data, chunk):
+        scanner.feed(piece)
     return [found.document() for found in scanner.finish()]
 
 
@@ -156,29 +156,32 @@ _LINES = st.sampled_from(
 )
 
 
-@settings(max_examples=30, deadline=None)  # lines past 64 KiB: each example scans ~1 MB
-@given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
-def test_line_blocks_hold_one_line_each_but_the_last_of_a_feed(
-    lines: list[bytes], chunk: int
-) -> None:
-    data = b"".join(lines)
+# Lines past 64 KiB: each example scans ~1 MB, so fewer of them.
+_LOG_AND_CHUNK = (
+    settings(max_examples=30, deadline=None),
+    given(st.lists(_LINES, max_size=30).map(b"".join), st.integers(1, 3 * MAX_SCANNED_LINE)),
+)
+
+
+def pieces(data: bytes, chunk: int) -> list[bytes]:
+    return [data[start : start + chunk] for start in range(0, len(data), chunk)]
+
+
+@_LOG_AND_CHUNK[0]
+@_LOG_AND_CHUNK[1]
+def test_line_blocks_hold_one_line_each_but_the_last_of_a_feed(data: bytes, chunk: int) -> None:
     blocks = LineBlocks()
-    for start in range(0, len(data), chunk):
-        piece = data[start : start + chunk]
+    for piece in pieces(data, chunk):
         cut = list(blocks.feed(piece))
         assert all(block.count(b"\n") == 1 for block in cut[:-1])
         assert sum(block.count(b"\n") for block in cut) == piece.count(b"\n")
 
 
-@settings(max_examples=30, deadline=None)  # lines past 64 KiB: each example scans ~1 MB
-@given(st.lists(_LINES, max_size=30), st.integers(1, 3 * MAX_SCANNED_LINE))
-def test_findings_are_the_same_when_the_caller_counts_the_newlines(
-    lines: list[bytes], chunk: int
-) -> None:
-    data = b"".join(lines)
+@_LOG_AND_CHUNK[0]
+@_LOG_AND_CHUNK[1]
+def test_findings_are_the_same_when_the_caller_counts_the_newlines(data: bytes, chunk: int) -> None:
     told = FindingScanner(RULES)
-    for start in range(0, len(data), chunk):
-        piece = data[start : start + chunk]
+    for piece in pieces(data, chunk):
         told.feed(piece, piece.count(b"\n"))
     assert [found.document() for found in told.finish()] == scan(data, chunk)
     # ... and the same as one chunk of the whole log: line numbers do not depend on chunking.

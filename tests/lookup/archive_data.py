@@ -78,7 +78,7 @@ def metadata(layout: KeyLayout, build: StoredBuild) -> dict[str, Any]:
         "state": "archived" if build.log is not None else "unavailable",
         "reason": None if build.log is not None else build.unavailable_reason,
         "key": layout.log_key(build.ref) if build.log is not None else None,
-        "rawBytes": None if build.log is None else len(build.log),
+        "rawBytes": build.log_bytes,
         "compressedBytes": None,
         "lines": None if build.log is None else build.log.count(b"\n"),
         "sha256": None,

@@ -141,7 +141,8 @@ class Archiver:
         )
 
     def _archive_log(self, layout: KeyLayout, facts: RunFacts, part: LogPart) -> LogResult:
-        # The reader's blocks come back once compressed and digested: no fresh pages.
+        # The reader's blocks come back once compressed and digested: no fresh pages. At
+        # most 2 * workers blocks wait for deflate and as many for the digest (gzip_stream).
         buffers = BlockPool(BLOCK_SIZE, keep=4 * self._settings.compress_workers + 2)
         try:
             stream = self._runs.open_log(part, buffers)

@@ -597,7 +597,11 @@ def measure_case(
             order = list(range(len(functions)))
             shift = (attempt - 1) % len(order)
             order = order[shift:] + order[:shift]
-            result.raw.append(raw_upload(http, source, s3, case, raw_meter))
+            # The PSS sampler reads the function's smaps (CPU, and the mmap lock it shares
+            # with the function's allocator): it runs during the raw upload too, over the
+            # idle function, so both sides carry its cost.
+            with TreePssSampler(functions[0][1]):
+                result.raw.append(raw_upload(http, source, s3, case, raw_meter))
             timings = [f"raw {result.raw[-1].seconds:.2f} s"]
             for index in order:
                 function, master, worker = functions[index]

@@ -35,13 +35,15 @@ def upload_stream(
         buffer.add(piece)
         if buffer.size >= part_size:
             return _upload_parts(buffer, iterator, start_multipart(), part_size, concurrency)
-    put_whole(buffer.take())
+    put_whole(_joined(buffer.take()))
     return buffer.uploaded
 
 
 class _Part:
-    """The pieces of the part being filled, joined once when it is sent: growing a
-    bytearray and copying it into bytes wrote every byte twice, into fresh pages."""
+    """The pieces of the part being filled. They are joined once, by the thread that
+    sends the part: growing a bytearray and copying it into bytes wrote every byte
+    twice, and a join on the thread reading the log paused the whole pipeline for it
+    (8 MiB of fresh pages per part: the mmap threshold is pinned)."""
 
     def __init__(self) -> None:
         self._pieces: list[bytes] = []
@@ -52,11 +54,15 @@ class _Part:
         self._pieces.append(piece)
         self.size += len(piece)
 
-    def take(self) -> bytes:
-        data = b"".join(self._pieces)
+    def take(self) -> list[bytes]:
+        pieces = self._pieces
+        self.uploaded += self.size
         self._pieces, self.size = [], 0
-        self.uploaded += len(data)
-        return data
+        return pieces
+
+
+def _joined(pieces: list[bytes]) -> bytes:
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _upload_parts(
@@ -69,12 +75,17 @@ def _upload_parts(
     number = 0
     in_flight: deque[Future[None]] = deque()
 
-    def send(data: bytes) -> None:
+    def upload_part(number: int, pieces: list[bytes]) -> None:
+        data = _joined(pieces)
+        pieces.clear()  # the pieces go as soon as they are copied, not after the upload
+        upload.upload_part(number, data)
+
+    def send(pieces: list[bytes]) -> None:
         nonlocal number
         number += 1
         if len(in_flight) >= concurrency:
             in_flight.popleft().result()
-        in_flight.append(pool.submit(upload.upload_part, number, data))
+        in_flight.append(pool.submit(upload_part, number, pieces))
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="part")
     try:

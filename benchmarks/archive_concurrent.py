@@ -24,24 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
-from benchmarks.archive_ingest import (
-    BUCKET,
-    BUILDCONFIG,
-    CLUSTER,
-    NAMESPACE,
-    PREFIX,
-    MiB,
-    clear_archive,
-    function_environ,
-    function_processes,
-    load_warning,
-    log_source,
-    parse_size,
-    post_event,
-    s3_target,
-    stored_digest,
-    vm_hwm,
-)
+from benchmarks.ingest.function import function_environ, post_event
+from benchmarks.ingest.meters import function_processes, vm_hwm
+from benchmarks.ingest.names import BUCKET, BUILDCONFIG, CLUSTER, NAMESPACE, PREFIX
+from benchmarks.ingest.reporting import load_warning
+from benchmarks.ingest.source import log_source
+from benchmarks.ingest.storage import clear_archive, s3_target, stored_digest
+from benchmarks.ingest.units import MiB, parse_size
 from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
 from osiris.core.keys import BuildRef, KeyLayout

@@ -32,17 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
-from benchmarks.archive_ingest import (
-    BUCKET,
-    BUILDCONFIG,
-    NAMESPACE,
-    PREFIX,
-    clear_archive,
-    function_environ,
-    load_warning,
-    log_source,
-    s3_target,
-)
+from benchmarks.ingest.function import function_environ
+from benchmarks.ingest.names import BUCKET, BUILDCONFIG, NAMESPACE, PREFIX
+from benchmarks.ingest.reporting import load_warning
+from benchmarks.ingest.source import log_source
+from benchmarks.ingest.storage import clear_archive, s3_target
 from tests.support.s3 import create_bucket, empty_and_delete_bucket
 
 from osiris.dev.processes import FunctionProcess, free_port

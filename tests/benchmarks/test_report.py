@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from benchmarks.figures.junit import junit_outcomes, junit_properties
 from benchmarks.reliability import CASES, reliability_rows
-from benchmarks.report import junit_outcomes, junit_properties
 
 from benchmarks import report
 

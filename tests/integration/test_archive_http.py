@@ -15,7 +15,8 @@ import urllib3
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.dev.processes import FunctionProcess
 from osiris.simulator.buildlogs import iter_log, sha256
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from osiris.simulator.source import EventSender, encode, make_event
 from tests.integration.conftest import CLUSTER, PREFIX
 from tests.support.s3 import S3Bucket

@@ -20,7 +20,8 @@ import urllib3
 
 from osiris.dev.processes import FunctionProcess
 from osiris.simulator.buildlogs import sha256
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from osiris.simulator.source import encode, make_event
 from tests.integration.conftest import CLUSTER, PREFIX
 from tests.integration.test_archive_http import stored_log

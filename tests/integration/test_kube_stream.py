@@ -11,7 +11,8 @@ from osiris.buffers import BlockPool
 from osiris.errors import TruncatedStreamError
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.buildlogs import read_all
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 
 LOG = "/apis/build.openshift.io/v1/namespaces/shop/builds/api-1/log"
 BLOCK = 256 * 1024

@@ -26,7 +26,8 @@ from osiris.kinds.pipelinerun import PIPELINERUN
 from osiris.kinds.taskrun import TASKRUN
 from osiris.maintenance.policy import RetentionPolicy
 from osiris.maintenance.retention import run_retention
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from osiris.simulator.source import EventSender, encode, make_event
 from tests.integration.conftest import CLUSTER, PREFIX
 from tests.support.s3 import S3Bucket

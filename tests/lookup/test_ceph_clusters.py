@@ -18,7 +18,8 @@ from osiris.config import load_lookup_config
 from osiris.core.keys import KeyLayout
 from osiris.entrypoints.lookup import build_app
 from osiris.simulator.buildlogs import read_all
-from osiris.simulator.cluster import ManualClock, SimulatedCluster
+from osiris.simulator.clock import ManualClock
+from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.contract import OpenApiContract
 from tests.lookup.test_ceph_end_to_end import Http
 from tests.support.events import build_event

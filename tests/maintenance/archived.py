@@ -18,7 +18,8 @@ from osiris.core.keys import BuildRef, KeyLayout
 from osiris.core.rules import RuleSet
 from osiris.maintenance.scan import all_objects
 from osiris.simulator.buildlogs import read_all
-from osiris.simulator.cluster import ManualClock, SimulatedCluster
+from osiris.simulator.clock import ManualClock
+from osiris.simulator.cluster import SimulatedCluster
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 

@@ -13,7 +13,8 @@ import pytest
 
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.auth import AccessPolicy, User
-from osiris.simulator.cluster import ManualClock, SimulatedCluster
+from osiris.simulator.clock import ManualClock
+from osiris.simulator.cluster import SimulatedCluster
 
 ALICE_TOKEN = "sha256~alice-token"
 ARCHIVER_TOKEN = "sha256~archiver-token"

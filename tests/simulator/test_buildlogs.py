@@ -10,7 +10,6 @@ import psutil
 import pytest
 
 from osiris.simulator.buildlogs import (
-    BLOCK_SIZE,
     LogSpec,
     iter_log,
     last_lines,
@@ -20,6 +19,7 @@ from osiris.simulator.buildlogs import (
     sha256,
     tail_lines,
 )
+from osiris.simulator.bulktext import BLOCK_SIZE
 
 MiB = 1024 * 1024
 

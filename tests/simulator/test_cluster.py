@@ -13,7 +13,10 @@ import pytest
 from jsonschema import Draft4Validator
 
 from osiris.simulator.buildlogs import last_lines
-from osiris.simulator.cluster import ClusterError, LogFault, ManualClock, SimulatedCluster
+from osiris.simulator.clock import ManualClock
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.errors import ClusterError
+from osiris.simulator.faults import LogFault
 
 SCHEMA = (
     Path(__file__).parents[1] / "data" / "schemas" / "openshift-build" / "build-v1.openapi.json"

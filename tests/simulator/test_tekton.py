@@ -10,7 +10,8 @@ import urllib3
 
 from osiris.kinds import kind_of
 from osiris.simulator.apiserver import SimulatedApiServer
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from osiris.simulator.source import make_event
 from tests.deploy.schemas import validate
 

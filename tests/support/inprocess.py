@@ -13,7 +13,8 @@ from typing import Any
 from osiris.buffers import BlockPool
 from osiris.errors import LogUnavailableError, NotFoundError, TruncatedStreamError
 from osiris.kinds.base import LogPart
-from osiris.simulator.cluster import ClusterError, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.errors import ClusterError
 
 _BUILD = re.compile(r"/apis/build\.openshift\.io/v1/namespaces/([^/]+)/builds/([^/]+)")
 _TEKTON = re.compile(r"/apis/tekton\.dev/v1/namespaces/([^/]+)/(taskruns|pipelineruns)/([^/]+)")

@@ -13,7 +13,8 @@ from typing import Any
 from osiris.adapters.store import ObjectStore
 from osiris.archive.service import Archiver, Decision, StreamSettings
 from osiris.core.keys import KeyLayout
-from osiris.simulator.cluster import ManualClock, SimulatedCluster
+from osiris.simulator.clock import ManualClock
+from osiris.simulator.cluster import SimulatedCluster
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from tests.support.s3 import S3Bucket
 from tests.sweep.test_sweep_http import open_uploads
 

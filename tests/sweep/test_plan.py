@@ -24,7 +24,9 @@ from osiris.errors import NotFoundError
 from osiris.kinds.base import Kind
 from osiris.kinds.build import BUILD
 from osiris.kinds.taskrun import TASKRUN
-from osiris.simulator.cluster import ClusterError, LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.errors import ClusterError
+from osiris.simulator.faults import LogFault
 from osiris.sweep.bucket import check_bucket
 from osiris.sweep.plan import finished_candidates, resolve_page, rotation, select
 from osiris.sweep.run import Scope, Summary, Sweeper

@@ -15,7 +15,8 @@ from osiris.core.events import Mode
 from osiris.core.keys import BuildRef, KeyLayout
 from osiris.errors import TruncatedStreamError
 from osiris.simulator.buildlogs import read_all
-from osiris.simulator.cluster import LogFault, SimulatedCluster
+from osiris.simulator.cluster import SimulatedCluster
+from osiris.simulator.faults import LogFault
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 

@@ -8,14 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from osiris.core.indexentry import invert_time, revert_time
 from osiris.core.keys import (
     TERMINAL_PHASES,
     BuildRef,
     IndexEntry,
     KeyLayout,
     child_names,
-    invert_time,
-    revert_time,
 )
 from osiris.errors import InvalidKeyError, InvalidNameError
 

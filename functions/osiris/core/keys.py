@@ -19,123 +19,66 @@ always had; ``index/<resource>/`` for every kind added since)::
     commit/<sha>/<ns>/<entry>             under its git commit
     ref/<git ref>/<ns>/<entry>            under its git branch or tag (percent-encoded)
 
-An ``<entry>`` is one path segment whose fields are joined by ``_`` (a character no
-DNS-1123 name can hold)::
-
-    <inverted created>_<name>_<phase>_<number>_<group>_<started>_<completed>_<log bytes>_<uid>
-    ... _<finding>                           when the log produced a finding (its rule id)
-
-``inverted created`` is ``9999999999 - creation time in epoch seconds``, zero-padded, so
-a plain ascending listing returns the newest run first, and a list view needs nothing
-but the listing: phase, times and log size are in the key. Absent values are ``-``.
+An ``<entry>`` is one path segment that carries everything a list view shows
+(:mod:`osiris.core.indexentry`); run names and references are :mod:`osiris.core.refs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from osiris.core.indexentry import IndexEntry
 from osiris.core.names import (
     encode_git_ref,
     is_label,
     is_subdomain,
     validate_commit,
-    validate_git_ref,
     validate_label,
     validate_prefix,
-    validate_subdomain,
-    validate_uid,
+)
+from osiris.core.refs import (
+    BuildRef,
+    buildconfig_name,
+    check_name,
+    git_ref,
+    namespace_name,
+    run_name,
+    step_name,
 )
 from osiris.errors import InvalidKeyError, InvalidNameError
+
+# Re-exported: most modules import BuildRef and IndexEntry, and the kinds call the name
+# checks as keys.<check>(), from here.
+__all__ = [
+    "BUILD_KEYS",
+    "LAYOUT_VERSION",
+    "LOG_OBJECT",
+    "METADATA_OBJECT",
+    "STEP_LOGS",
+    "STEP_LOG_SUFFIX",
+    "TERMINAL_PHASES",
+    "BuildRef",
+    "IndexEntry",
+    "KeyLayout",
+    "KindKeys",
+    "buildconfig_name",
+    "child_names",
+    "git_ref",
+    "namespace_name",
+    "run_name",
+    "step_name",
+]
 
 LAYOUT_VERSION = "v1"
 LOG_OBJECT = "log.gz"
 STEP_LOGS = "steps"
 STEP_LOG_SUFFIX = ".log.gz"
 METADATA_OBJECT = "build.json"
-TIME_CEILING = 9_999_999_999  # epoch seconds: year 2286
 TERMINAL_PHASES = ("Complete", "Failed", "Error", "Cancelled")
-_ABSENT = "-"
-_FIELDS = 9
-# Entries written before findings existed have no tenth field; a build without a
-# finding still gets nine, so its keys are the same as they always were.
-_FIELDS_WITH_FINDING = 10
-
-
-def _check(validator: Callable[[str, str], str], value: str, what: str) -> str:
-    try:
-        return validator(value, what)
-    except ValueError as exc:
-        raise InvalidNameError(f"invalid {what}: {exc}") from None
-
-
-def namespace_name(value: str) -> str:
-    return _check(validate_label, value, "namespace")
-
-
-def build_name(value: str) -> str:
-    return _check(validate_subdomain, value, "build name")
-
-
-def buildconfig_name(value: str) -> str:
-    return _check(validate_subdomain, value, "BuildConfig name")
-
-
-def run_name(value: str, kind: str = "run") -> str:
-    return _check(validate_subdomain, value, f"{kind} name")
-
-
-def step_name(value: str) -> str:
-    return _check(validate_label, value, "step name")
-
-
-def git_ref(value: str) -> str:
-    """A branch or tag, normalised (``refs/heads/x`` → ``x``)."""
-    return _check(lambda v, _: validate_git_ref(v), value, "git ref")
-
-
-def uid(value: str) -> str:
-    return _check(validate_uid, value, "uid")
-
-
-def finding_rule(value: str) -> str:
-    return _check(validate_label, value, "finding rule id")
-
-
-def _phase_word(value: str) -> bool:
-    return value.isascii() and value.isalpha() and value[:1].isupper() and len(value) <= 20
-
-
-def invert_time(epoch_seconds: int) -> str:
-    if not 0 <= epoch_seconds <= TIME_CEILING:
-        raise InvalidKeyError(f"timestamp {epoch_seconds} is outside the key layout's range")
-    return f"{TIME_CEILING - epoch_seconds:010d}"
-
-
-def revert_time(inverted: str) -> int:
-    if len(inverted) != 10 or not inverted.isdigit():
-        raise InvalidKeyError(f"{inverted!r} is not an inverted timestamp")
-    return TIME_CEILING - int(inverted)
-
-
-@dataclass(frozen=True, order=True)
-class BuildRef:
-    """Identifies one archived build: a name can be reused, the uid cannot."""
-
-    namespace: str
-    name: str
-    uid: str
-
-    def __post_init__(self) -> None:
-        namespace_name(self.namespace)
-        build_name(self.name)
-        uid(self.uid)
 
 
 # The levels right under index/ that the Builds' layout uses.
 _BUILD_AXES = frozenset({"ns", "bc", "phase", "bc-phase", "commit", "ref"})
-# Phases no kind ever archives under: a run in them is not finished.
-_NOT_FINAL = frozenset({"New", "Pending", "Running", "Unknown", "Started"})
 
 
 @dataclass(frozen=True)
@@ -164,96 +107,6 @@ class KindKeys:
 
 
 BUILD_KEYS = KindKeys("builds", METADATA_OBJECT, "bc", TERMINAL_PHASES, "")
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """Everything a list view shows about a run, carried in one key segment.
-
-    ``group`` is the run's BuildConfig, Task or Pipeline. The phase is checked against
-    the phases of the run's kind by :class:`KeyLayout`, which knows the kind.
-    """
-
-    created: int
-    name: str
-    phase: str
-    uid: str
-    number: int | None = None
-    group: str | None = None
-    started: int | None = None
-    completed: int | None = None
-    log_bytes: int | None = None  # None: the log could not be archived
-    finding: str | None = None  # the rule id of the most severe finding in the log
-
-    def __post_init__(self) -> None:
-        build_name(self.name)
-        uid(self.uid)
-        if self.finding is not None:
-            finding_rule(self.finding)
-        if self.group is not None:
-            run_name(self.group, "group")
-        if not _phase_word(self.phase) or self.phase in _NOT_FINAL:
-            raise InvalidKeyError(f"phase {self.phase!r} is not a terminal phase")
-        for field_name in ("number", "started", "completed", "log_bytes"):
-            value = getattr(self, field_name)
-            if value is not None and value < 0:
-                raise InvalidKeyError(f"{field_name} must not be negative")
-        invert_time(self.created)
-
-    @property
-    def duration(self) -> int | None:
-        if self.started is None or self.completed is None:
-            return None
-        return max(0, self.completed - self.started)
-
-    def encode(self) -> str:
-        def opt(value: object | None) -> str:
-            return _ABSENT if value is None else str(value)
-
-        fields = [
-            invert_time(self.created),
-            self.name,
-            self.phase,
-            opt(self.number),
-            opt(self.group),
-            opt(self.started),
-            opt(self.completed),
-            opt(self.log_bytes),
-            self.uid,
-        ]
-        if self.finding is not None:
-            fields.append(self.finding)
-        return "_".join(fields)
-
-    @classmethod
-    def decode(cls, segment: str) -> IndexEntry:
-        fields = segment.split("_")
-        if len(fields) not in (_FIELDS, _FIELDS_WITH_FINDING):
-            raise InvalidKeyError(f"index entry {segment[:120]!r} has {len(fields)} fields")
-        inverted, name, phase, number, bc, started, completed, log_bytes, build_uid = fields[
-            :_FIELDS
-        ]
-        finding = fields[_FIELDS] if len(fields) == _FIELDS_WITH_FINDING else None
-
-        def opt_int(value: str) -> int | None:
-            if value == _ABSENT:
-                return None
-            if not value.isdigit():
-                raise InvalidKeyError(f"index entry field {value[:40]!r} is not a number")
-            return int(value)
-
-        return cls(
-            created=revert_time(inverted),
-            name=name,
-            phase=phase,
-            uid=build_uid,
-            number=opt_int(number),
-            group=None if bc == _ABSENT else bc,
-            started=opt_int(started),
-            completed=opt_int(completed),
-            log_bytes=opt_int(log_bytes),
-            finding=finding,
-        )
 
 
 @dataclass(frozen=True)
@@ -329,7 +182,7 @@ class KeyLayout:
     # -- status documents (outside the runs and index/: no listing or check reads them)
     def status_key(self, component: str) -> str:
         """Where ``component`` (a fixed word such as "sweep") records its last run."""
-        return f"{self.root}status/{_check(validate_label, component, 'component')}.json"
+        return f"{self.root}status/{check_name(validate_label, component, 'component')}.json"
 
     # -- index
     def namespaces_prefix(self) -> str:

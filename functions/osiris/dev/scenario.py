@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from osiris.simulator.cluster import Outcome, SimulatedCluster
+from osiris.simulator.buildshapes import Outcome
+from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.tektonshapes import Outcome as PipelineOutcome
 
 Strategy = Literal["Docker", "Source"]

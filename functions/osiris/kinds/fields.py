@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from osiris.core.keys import TIME_CEILING, BuildRef
+from osiris.core.indexentry import TIME_CEILING
+from osiris.core.keys import BuildRef
 from osiris.errors import InvalidEventError, InvalidNameError
 
 

@@ -17,7 +17,7 @@ from osiris.core.pagetoken import decode_token, query_fingerprint
 from osiris.core.views import run_summary
 from osiris.errors import InvalidKeyError, InvalidNameError
 from osiris.kinds import Kind
-from osiris.lookup.reader import ResultPage, result_page
+from osiris.lookup.entrypages import ResultPage, result_page
 
 Allowed = Callable[[str], bool]
 

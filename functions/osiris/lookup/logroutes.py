@@ -23,8 +23,9 @@ from osiris.kinds import BUILD, PIPELINERUN, TASKRUN, Kind
 from osiris.lookup import combined, logstream, params, tailindex
 from osiris.lookup.combined import Section
 from osiris.lookup.conditional import entity_tag, not_modified
-from osiris.lookup.reader import ArchiveReader, Incarnation, LogNotArchivedError
+from osiris.lookup.reader import ArchiveReader
 from osiris.lookup.readers import Readers
+from osiris.lookup.runreader import Incarnation, LogNotArchivedError
 
 # With ?tail=: the number (1-based) of the tail's first line in the whole log.
 FIRST_LINE_HEADER = "Osiris-First-Line"

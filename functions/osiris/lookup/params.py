@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from osiris.core.keys import TERMINAL_PHASES, finding_rule
+from osiris.core.keys import TERMINAL_PHASES
 from osiris.core.names import (
     is_label,
     is_subdomain,
@@ -17,6 +17,7 @@ from osiris.core.names import (
     validate_git_ref,
     validate_uid,
 )
+from osiris.core.refs import finding_rule
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidNameError
 from osiris.kinds import BUILD, TASKRUN, Kind

@@ -24,7 +24,7 @@ from osiris.errors import (
     StorageUnavailableError,
 )
 from osiris.lookup.logstream import CorruptLogError
-from osiris.lookup.reader import LogNotArchivedError, StoredDocumentError
+from osiris.lookup.runreader import LogNotArchivedError, StoredDocumentError
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "/api/v1/docs#problem-"

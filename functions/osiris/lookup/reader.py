@@ -1,7 +1,9 @@
-"""Answers the lookup API's questions from the bucket: listings first, objects last.
+"""Answers the lookup API's listings from the bucket: clusters, namespaces, runs, groups.
 
 Every method states the S3 calls it makes; none of them grows with the number of
-builds in the bucket (see ``docs/lookup-api.md``, "S3 calls per request").
+builds in the bucket (see ``docs/lookup-api.md``, "S3 calls per request"). An
+:class:`ArchiveReader` is a :class:`~osiris.lookup.runreader.RunReader` too: one run,
+its document and why its log is missing are read there.
 
 A reader answers for one cluster (its :class:`KeyLayout`); it is cheap to build, so
 the routes build one per request for a cluster other than the default. Page tokens
@@ -10,65 +12,33 @@ are bound to the cluster as well as to the filters.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from osiris.adapters.store import ListPage, ObjectStore
-from osiris.core.keys import (
-    LOG_OBJECT,
-    TIME_CEILING,
-    BuildRef,
-    IndexEntry,
-    KeyLayout,
-    child_names,
-    invert_time,
-)
+from osiris.core.indexentry import IndexEntry
+from osiris.core.keys import KeyLayout, child_names
 from osiris.core.listing import Decision, Page, list_children, page_through
 from osiris.core.names import is_label
 from osiris.core.pagetoken import decode_token, encode_token, query_fingerprint
-from osiris.core.views import KindView, group_item, run_summary
-from osiris.errors import InvalidKeyError, InvalidNameError, NotFoundError, PermanentError
+from osiris.core.views import group_item
+from osiris.errors import NotFoundError
 from osiris.kinds import BUILD, Kind
+from osiris.lookup.entrypages import (
+    ResultPage,
+    entry_decider,
+    entry_filter,
+    result_page,
+    until_position,
+)
 from osiris.lookup.params import RunFilter
+from osiris.lookup.runreader import RunReader
 
 MAX_NAMESPACE_PAGES = 100  # 100,000 namespaces: far beyond a real cluster
 MAX_CLUSTER_PAGES = 10  # 10,000 clusters sharing one bucket
 
 
-class StoredDocumentError(PermanentError):
-    """A stored object does not hold what the key layout says it holds (→ 502)."""
-
-
-class LogNotArchivedError(NotFoundError):
-    """The run is archived but its log is not: says why (→ 404 with the reason)."""
-
-    def __init__(self, message: str, reason: str | None) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ResultPage:
-    items: list[dict[str, Any]]
-    next_token: str | None
-
-
-@dataclass(frozen=True)
-class Incarnation:
-    """The archived run a name resolves to, and what the listing showed of it."""
-
-    ref: BuildRef
-    objects: frozenset[str]  # its objects' paths below the uid: "log.gz", "steps/x.log.gz"
-    document: dict[str, Any] | None  # already read while choosing among several uids
-
-    @property
-    def has_log(self) -> bool:
-        return LOG_OBJECT in self.objects
-
-
-class ArchiveReader:
+class ArchiveReader(RunReader):
     """The archived runs of one kind (Builds by default) of one cluster.
 
     ``links_cluster``: the ``cluster=`` every link of an answer carries (None: links
@@ -82,10 +52,7 @@ class ArchiveReader:
         kind: Kind = BUILD,
         links_cluster: str | None = None,
     ) -> None:
-        self._store = store
-        self._kind = kind
-        self._view: KindView = kind.view
-        self._layout = layout.for_kind(kind.keys)
+        super().__init__(store, layout, kind=kind)
         self._links_cluster = links_cluster
 
     def for_kind(self, kind: Kind) -> ArchiveReader:
@@ -93,18 +60,6 @@ class ArchiveReader:
         return ArchiveReader(
             self._store, self._layout, kind=kind, links_cluster=self._links_cluster
         )
-
-    @property
-    def kind(self) -> Kind:
-        return self._kind
-
-    @property
-    def store(self) -> ObjectStore:
-        return self._store
-
-    @property
-    def layout(self) -> KeyLayout:
-        return self._layout
 
     @property
     def links_cluster(self) -> str | None:
@@ -115,13 +70,6 @@ class ArchiveReader:
         return query_fingerprint(self._layout.cluster, *parts)
 
     # ----------------------------------------------------------------- listing helpers
-    def _list(
-        self, prefix: str, *, start_after: str | None, continuation: str | None, max_keys: int
-    ) -> ListPage:
-        return self._store.list_objects(
-            prefix, start_after=start_after, continuation=continuation, max_keys=max_keys
-        )
-
     def _list_delimited(
         self, prefix: str, start_after: str | None, continuation: str | None
     ) -> ListPage:
@@ -203,7 +151,7 @@ class ArchiveReader:
         page = page_through(
             streams,
             self._list,
-            _entry_decider(self._view, namespace, chosen, residual_phases, self._links_cluster),
+            entry_decider(self._view, namespace, chosen, residual_phases, self._links_cluster),
             limit=limit,
             start_after=start,
             # Without a residual filter, limit + 1 keys tell whether more follow.
@@ -245,7 +193,7 @@ class ArchiveReader:
         """The index prefixes ``chosen`` merges and the filter of their tails: for merging
         them with other kinds' (the search); a start position is :func:`until_position`."""
         streams, residual_phases = self._streams(namespace, chosen)
-        return streams, _entry_filter(chosen, residual_phases)
+        return streams, entry_filter(chosen, residual_phases)
 
     @staticmethod
     def _until_position(until: int | None) -> str | None:
@@ -260,7 +208,7 @@ class ArchiveReader:
             page = page_through(
                 streams,
                 self._list,
-                _entry_decider(self._view, namespace, chosen, residual, self._links_cluster),
+                entry_decider(self._view, namespace, chosen, residual, self._links_cluster),
                 limit=1,
                 start_after=start,
                 fetch_size=1000 if residual else 1,
@@ -292,130 +240,3 @@ class ArchiveReader:
         next_token = encode_token(names[-1], fingerprint) if more and names else None
         items = [group_item(self._view, namespace, name, self._links_cluster) for name in names]
         return ResultPage(items, next_token)
-
-    # ----------------------------------------------------------------- one run
-    def _not_archived(self) -> NotFoundError:
-        return NotFoundError(f"no archived {self._view.noun} of this name")
-
-    def resolve(self, namespace: str, name: str, uid: str | None) -> Incarnation:
-        """The archived run behind a name: one list call; plus one metadata read per
-        incarnation when a name was reused (the newest ``created`` wins)."""
-        ref = BuildRef(namespace, name, uid) if uid is not None else None
-        page = self._list(
-            self._layout.object_prefix(ref) if ref else self._layout.build_prefix(namespace, name),
-            start_after=None,
-            continuation=None,
-            max_keys=1000,
-        )
-        objects: dict[BuildRef, set[str]] = {}
-        for info in page.objects:
-            try:
-                found, object_name = self._layout.parse_object_key(info.key)
-            except (InvalidKeyError, InvalidNameError):
-                continue
-            objects.setdefault(found, set()).add(object_name)
-        # The document is the commit marker: without it the run is not archived (yet).
-        document = self._kind.keys.document
-        archived = [found for found, names in objects.items() if document in names]
-        if not archived:
-            raise self._not_archived()
-        if len(archived) == 1:
-            chosen = archived[0]
-            return Incarnation(chosen, frozenset(objects[chosen]), None)
-        documents = {found: self.read_document(found) for found in archived}
-
-        def recency(found: BuildRef) -> tuple[str, str]:
-            document = documents[found]
-            return (str(document.get("created") or ""), str(document.get("archivedAt") or ""))
-
-        chosen = max(archived, key=recency)
-        return Incarnation(chosen, frozenset(objects[chosen]), documents[chosen])
-
-    def read_document(self, ref: BuildRef) -> dict[str, Any]:
-        """One GetObject of the metadata document (build.json, taskrun.json, ...)."""
-        try:
-            raw = self._store.get(self._layout.metadata_key(ref))
-        except NotFoundError:
-            # Listed a moment ago: removed since (retention) — the run is gone.
-            raise self._not_archived() from None
-        try:
-            document = json.loads(raw)
-        except ValueError:
-            raise StoredDocumentError("the stored metadata document is not JSON") from None
-        if not isinstance(document, dict):
-            raise StoredDocumentError("the stored metadata document is not a JSON object")
-        return document
-
-    def document(self, namespace: str, name: str, uid: str | None) -> dict[str, Any]:
-        found = self.resolve(namespace, name, uid)
-        return found.document if found.document is not None else self.read_document(found.ref)
-
-    def log_missing(self, incarnation: Incarnation, step: str | None = None) -> LogNotArchivedError:
-        """Why an archived run (or one step of it) has no log: read from its document."""
-        document = incarnation.document or self.read_document(incarnation.ref)
-        sections = dict(self._kind.log_sections(document))
-        log = sections.get(step)
-        reason = None
-        if isinstance(log, dict) and isinstance(log.get("reason"), str):
-            reason = log["reason"][:500]
-        if step is not None and step not in sections:
-            return LogNotArchivedError(f"this {self._view.noun} has no step of this name", None)
-        what = f"step {step} of this {self._view.noun}" if step else f"this {self._view.noun}"
-        detail = f"the log of {what} was not archived"
-        if reason:
-            detail += f": {reason}"
-        return LogNotArchivedError(detail, reason)
-
-
-def until_position(until: int | None) -> str | None:
-    """A StartAfter tail that skips every entry created after ``until``."""
-    if until is None or until >= TIME_CEILING:
-        return None
-    # '~' sorts after '_' and digits: past every entry of second until + 1.
-    return invert_time(until + 1) + "~"
-
-
-def _entry_filter(
-    chosen: RunFilter, phases: frozenset[str]
-) -> Callable[[str], tuple[Decision, IndexEntry | None]]:
-    def decide(tail: str) -> tuple[Decision, IndexEntry | None]:
-        try:
-            entry = IndexEntry.decode(tail)
-        except (InvalidKeyError, InvalidNameError):
-            return Decision.SKIP, None  # not written by osiris: never shown, never fatal
-        if chosen.since is not None and entry.created < chosen.since:
-            return Decision.STOP, None  # newest first: everything after is older still
-        if chosen.until is not None and entry.created > chosen.until:
-            return Decision.SKIP, None
-        if phases and entry.phase not in phases:
-            return Decision.SKIP, None
-        if chosen.findings and entry.finding not in chosen.findings:
-            return Decision.SKIP, None  # no index per rule: filtered within the call budget
-        return Decision.TAKE, entry
-
-    return decide
-
-
-def _entry_decider(
-    view: KindView,
-    namespace: str,
-    chosen: RunFilter,
-    phases: frozenset[str],
-    links_cluster: str | None,
-) -> Callable[[str], tuple[Decision, dict[str, Any] | None]]:
-    accept = _entry_filter(chosen, phases)
-
-    def decide(tail: str) -> tuple[Decision, dict[str, Any] | None]:
-        decision, entry = accept(tail)
-        if entry is None:
-            return decision, None
-        return decision, run_summary(view, namespace, entry, links_cluster)
-
-    return decide
-
-
-def result_page(page: Page[dict[str, Any]], fingerprint: str) -> ResultPage:
-    token = None
-    if page.more and page.position is not None:
-        token = encode_token(page.position, fingerprint)
-    return ResultPage(page.items, token)

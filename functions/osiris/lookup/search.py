@@ -29,8 +29,9 @@ from osiris.core.search import LogHits, compile_search, search_lines
 from osiris.errors import InvalidNameError, NotFoundError
 from osiris.kinds import BUILD, Kind
 from osiris.lookup import logstream
+from osiris.lookup.entrypages import until_position
 from osiris.lookup.params import SearchScope
-from osiris.lookup.reader import ArchiveReader, until_position
+from osiris.lookup.reader import ArchiveReader
 from osiris.lookup.searchpage import Listed, Resume, RunHits, SearchPage
 
 SEARCH_WORKERS = 4  # runs read and searched at once per request

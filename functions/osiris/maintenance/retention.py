@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from osiris.adapters.store import ObjectStore
-from osiris.core.keys import BuildRef, IndexEntry, KeyLayout, invert_time
+from osiris.core.indexentry import invert_time
+from osiris.core.keys import BuildRef, IndexEntry, KeyLayout
 from osiris.core.rfc3339 import parse_timestamp
 from osiris.errors import InvalidKeyError, InvalidNameError, NotFoundError
 from osiris.kinds import KINDS, by_resource

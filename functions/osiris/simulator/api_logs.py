@@ -3,7 +3,7 @@
 ``GET /apis/build.openshift.io/v1/namespaces/<ns>/builds/<name>/log``: ``text/plain``,
 chunked, with ``limitBytes``, ``tailLines``, ``previous``, ``nowait`` and ``follow``
 validated as the OpenShift API server does; a build not started yet is waited for. The
-queued :class:`~osiris.simulator.cluster.LogFault` applies: a status instead of the log,
+queued :class:`~osiris.simulator.faults.LogFault` applies: a status instead of the log,
 a stall, or a cut (the connection dropped before the terminating chunk). The pod-log route
 of :mod:`osiris.simulator.api_tekton` streams through the same methods.
 """
@@ -17,12 +17,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from osiris.simulator.buildlogs import tail_lines
-from osiris.simulator.cluster import (
-    NO_BUILD_LOGS_MESSAGE,
-    ClusterError,
-    LogRequestFault,
-    bad_request,
-)
+from osiris.simulator.cluster_logs import NO_BUILD_LOGS_MESSAGE
+from osiris.simulator.errors import ClusterError, bad_request
+from osiris.simulator.faults import LogRequestFault
 from osiris.simulator.status import BUILD_GROUP, fault_status
 
 JSON = dict[str, Any]

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from osiris.simulator.auth import FULL_SCOPE, SCOPES_EXTRA
-from osiris.simulator.cluster import ClusterError, bad_request
+from osiris.simulator.errors import ClusterError, bad_request
 
 JSON = dict[str, Any]
 

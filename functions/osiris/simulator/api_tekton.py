@@ -6,7 +6,7 @@
 * ``GET /api/v1/namespaces/<ns>/pods/<pod>/log?container=<c>``: a step's log,
   ``text/plain``, chunked, with ``limitBytes`` and ``tailLines``; 404 ``pods "<pod>" not
   found`` once the pod is gone, 400 ``container <c> is not valid for pod <pod>``; the
-  queued :class:`~osiris.simulator.cluster.LogFault` of that container applies.
+  queued :class:`~osiris.simulator.faults.LogFault` of that container applies.
   Authorised as ``get pods/log`` in the core group.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from osiris.simulator.cluster import LogRequestFault
 from osiris.simulator.discovery import READ_WRITE, resource
+from osiris.simulator.faults import LogRequestFault
 from osiris.simulator.tekton import GROUP
 from osiris.simulator.tektonshapes import API_VERSION
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from osiris.simulator.cluster import bad_request
+from osiris.simulator.errors import bad_request
 
 JSON = dict[str, Any]
 

@@ -26,14 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from osiris.simulator.cluster import (
-    ClusterError,
-    LogFault,
-    LogRequestFault,
-    bad_request,
-    rfc3339,
-    take_fault,
-)
+from osiris.simulator.clock import rfc3339
+from osiris.simulator.errors import ClusterError, bad_request
+from osiris.simulator.faults import LogFault, LogRequestFault, take_fault
 from osiris.simulator.tektonlogs import StepLog, iter_step_log
 from osiris.simulator.tektonshapes import (
     JSON,

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from osiris.simulator.buildlogs import bulk_text
+from osiris.simulator.bulktext import bulk_text
 
 REGISTRY = "image-registry.openshift-image-registry.svc:5000"
 

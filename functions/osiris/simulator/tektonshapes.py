@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from osiris.simulator.cluster import rfc3339
+from osiris.simulator.clock import rfc3339
 from osiris.simulator.tektonlogs import commit_of, digest_of
 
 JSON = dict[str, Any]

@@ -65,7 +65,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("AWS_SECRET_ACCESS_KEY", _BOTH, "(required for S3)", "S3 secret key"),
     Variable("OSIRIS_S3_REGION", _BOTH, "BUCKET_REGION or us-east-1", "S3 signing region"),
     Variable("OSIRIS_S3_CA_BUNDLE", _BOTH, "system CAs", "PEM file with the CA of the S3 endpoint"),
-    Variable("OSIRIS_S3_VERIFY_TLS", _BOTH, "true", "verify the S3 endpoint's certificate"),
+    Variable(
+        "OSIRIS_S3_VERIFY_TLS",
+        _BOTH,
+        "true",
+        "verify the S3 endpoint's certificate (verified TLS: bodies sent unsigned, TLS protects them)",
+    ),
     Variable(
         "KUBECONFIG",
         _BOTH,

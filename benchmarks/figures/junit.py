@@ -20,10 +20,18 @@ def junit_properties(path: Path) -> dict[str, dict[str, str]]:
 
 
 def junit_outcomes(path: Path) -> dict[str, str]:
-    """``file::name`` → passed, failed or skipped, for every test case of a JUnit XML."""
-    outcomes = {}
+    """``file::name`` → passed, failed or skipped, for every test case of a JUnit XML
+    (``file::name #2`` and on for a name that comes again)."""
+    outcomes: dict[str, str] = {}
     for case in ElementTree.parse(path).iter("testcase"):
         key = f"{_test_file(case.get('classname', ''))}::{case.get('name', '')}"
+        # schemathesis gives each operation's test the same name: numbered, so that no
+        # outcome overwrites another (a failure under a later pass would vanish).
+        unique, repeat = key, 1
+        while unique in outcomes:
+            repeat += 1
+            unique = f"{key} #{repeat}"
+        key = unique
         if case.find("skipped") is not None:
             outcomes[key] = "skipped"
         elif case.find("failure") is not None or case.find("error") is not None:

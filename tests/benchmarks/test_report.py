@@ -45,6 +45,18 @@ def test_outcomes_are_keyed_by_file_and_test(tmp_path: Path) -> None:
     assert junit_properties(junit)["test_the_auth_matrix[row-1]"] == {"rows": "548"}
 
 
+def test_test_cases_of_one_name_are_all_counted(tmp_path: Path) -> None:
+    # As schemathesis reports them: one name for every operation it tested.
+    case = '<testcase classname="tests.fuzz.test_lookup_schemathesis" name="test_conforms"'
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        f'<testsuites><testsuite name="pytest">{case}/>{case}><failure message="5xx"/>'
+        f"</testcase>{case}/></testsuite></testsuites>"
+    )
+    key = "tests/fuzz/test_lookup_schemathesis.py::test_conforms"
+    assert junit_outcomes(junit) == {key: "passed", f"{key} #2": "failed", f"{key} #3": "passed"}
+
+
 def test_each_case_counts_only_its_own_tests(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text(JUNIT)

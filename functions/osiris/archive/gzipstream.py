@@ -27,6 +27,8 @@ from osiris.core.restarts import RestartRecorder
 WINDOW = 32 * 1024
 # Sees each block and its count of newlines (see gzip_stream).
 BlockTap = Callable[[bytes, int], None]
+# A block's hash, and its line count with the taps: two threads digest every block.
+Digesting = tuple[Future[None], Future[None]]
 # mtime 0 and OS 255 ("unknown") keep the header independent of time and platform.
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 # The same bytes whichever implementation deflated the blocks before it.
@@ -45,11 +47,6 @@ class StreamDigest:
 
     def __post_init__(self) -> None:
         self._sha256 = hashlib.sha256()
-
-    def update(self, data: bytes) -> int:
-        """Take the next ``data`` in; returns its count of newlines."""
-        self.hash(data)
-        return self.count_lines(data)
 
     def hash(self, data: bytes) -> None:
         """Size, CRC-32 and SHA-256 of the next ``data``. The archive runs this and
@@ -140,10 +137,9 @@ def gzip_stream(
     """
     yield GZIP_HEADER
     compressing: deque[Future[tuple[bytes, bytes]]] = deque()
-    # Per block, the two futures that digest it: its hash, and its lines and taps.
-    digesting: deque[tuple[Future[None], Future[None]]] = deque()
+    digesting: deque[Digesting] = deque()
     # Blocks in the order read, with the futures that still read them.
-    reading: deque[tuple[bytes, Future[tuple[bytes, bytes]], tuple[Future[None], ...]]] = deque()
+    reading: deque[tuple[bytes, Future[tuple[bytes, bytes]], Digesting]] = deque()
 
     def give_back_finished(recycle: Callable[[bytes], None]) -> None:
         while reading and reading[0][1].done() and all(f.done() for f in reading[0][2]):
@@ -193,6 +189,6 @@ def gzip_stream(
     yield _FINAL_EMPTY_BLOCK + struct.pack("<II", digest.crc32, digest.raw_bytes & 0xFFFFFFFF)
 
 
-def _wait(futures: tuple[Future[None], ...]) -> None:
+def _wait(futures: Digesting) -> None:
     for future in futures:
         future.result()

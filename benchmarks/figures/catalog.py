@@ -42,7 +42,7 @@ FIGURES: tuple[Figure, ...] = (
             "-m",
             "benchmarks.archive_ingest",
             "--repeat",
-            "3",
+            "11",
             "--sizes",
             "100M,1G",
             "--deflate",

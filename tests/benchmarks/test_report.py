@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from benchmarks.figures.archive import rules_rows
 from benchmarks.figures.junit import junit_outcomes, junit_properties
 from benchmarks.reliability import CASES, reliability_rows
 
@@ -99,3 +100,28 @@ def test_a_table_whose_results_are_missing_is_left_as_it_stands(
     assert "run `python -m benchmarks.report --run reliability` first" in missing[1]
     with pytest.raises(SystemExit, match="no <!-- figures:performance --> markers"):
         report.render("no markers here\n")
+
+
+def _rules_case(text: str, on: list[float], off: list[float]) -> dict:  # type: ignore[type-arg]
+    return {
+        "text": text,
+        "size": 100 * 2**20,
+        "archive_over_raw": {"isal": 1.0, "isal-norules": 1.0},
+        "archives": [
+            {"deflate": "isal", "runs": [{"seconds": s} for s in on]},
+            {"deflate": "isal-norules", "runs": [{"seconds": s} for s in off]},
+        ],
+    }
+
+
+def test_the_rules_cost_pairs_the_two_functions_round_by_round() -> None:
+    # A slow second round slows both functions: taken round by round the rules cost 5 %,
+    # while medians of each side taken apart would set 2.0 against 0.95 (a 52 % "cost").
+    slow_round = _rules_case("tests", on=[1.0, 2.0, 2.0], off=[0.95, 1.9, 0.95])
+    (row,) = rules_rows({"results": [slow_round]})
+    assert "tests 100 MiB: 1.00x vs 1.00x raw, rules cost 5.0 % (rounds 5 to 52 %)" in row.result
+    assert row.met is True
+    costly = _rules_case("digests", on=[1.2, 1.2, 1.2], off=[1.0, 1.0, 1.0])
+    (row,) = rules_rows({"results": [slow_round, costly]})
+    assert "digests 100 MiB: 1.00x vs 1.00x raw, rules cost 16.7 %" in row.result
+    assert row.met is False

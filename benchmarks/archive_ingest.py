@@ -16,7 +16,7 @@ every log size, alternately:
 - **archive**: one CloudEvent for the same build is POSTed to the archive function,
   served by functions-framework in its own process, which streams, gzips and uploads it.
 
-Both use the same boto3 client configuration (``osiris.adapters.s3.make_client``), the
+Both use the same boto3 client configuration (``osiris.adapters.s3client.make_client``), the
 same endpoints (HTTPS with the self-signed CAs by default) and the same bytes. Reported
 per size: throughput of raw log bytes (MiB/s, median of the repeats), the ratio archive/raw
 (goal ≥ 0.8), compressed size, the function worker's peak RSS (kernel ``VmHWM``; goal

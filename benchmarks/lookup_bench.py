@@ -53,7 +53,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, metadata, store_index  # noqa: E402
 
-from osiris.adapters.s3 import S3Store, make_client  # noqa: E402
+from osiris.adapters.s3 import S3Store  # noqa: E402
+from osiris.adapters.s3client import make_client  # noqa: E402
 from osiris.config import LookupConfig, load_lookup_config  # noqa: E402
 from osiris.core.keys import KeyLayout  # noqa: E402
 from osiris.entrypoints.lookup import build_app  # noqa: E402

@@ -17,7 +17,7 @@ from benchmarks.ingest.names import BUCKET, PREFIX
 from benchmarks.ingest.units import MiB
 from tests.support.ceph import CephCluster
 
-from osiris.adapters.s3 import make_client
+from osiris.adapters.s3client import make_client
 from osiris.config import S3Settings
 
 if TYPE_CHECKING:

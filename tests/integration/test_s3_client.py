@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from osiris.adapters.s3 import make_client
+from osiris.adapters.s3client import make_client
 from osiris.config import S3Settings
 from tests.support.s3 import S3Bucket
 

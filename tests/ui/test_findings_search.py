@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.ui.archives import STEP_LINES, Catalogue
 from tests.ui.conftest import SCREENSHOTS, TabFactory
-from tests.ui.test_pages import line, row_names
+from tests.ui.pages import line, row_names
 
 WHY_COLUMN = 7
 

@@ -251,7 +251,7 @@ def test_completion_knows_the_tekton_resources(world: World) -> None:
     completed = subprocess.run(["bash", "-c", probe.decode()], capture_output=True, check=True)
     assert completed.stdout.decode().splitlines() == [
         "builds taskruns pipelineruns buildconfigs",
-        "taskrun/ tr/",
+        "taskrun/ tr/ task/",
         "TimedOut",
     ]
     zsh = ok(world.kubectl("completion", "zsh", server=None))

@@ -63,7 +63,10 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     logs = sub.add_parser("logs", parents=[common], help="print a run's log")
-    logs.add_argument("target", metavar="build/NAME|NAME|bc/NAME|taskrun/NAME|pipelinerun/NAME")
+    logs.add_argument(
+        "target",
+        metavar="build/NAME|NAME|bc/NAME|taskrun/NAME|task/NAME|pipelinerun/NAME|pipeline/NAME",
+    )
     logs.add_argument("--tail", type=_positive, help="only the last N lines")
     logs.add_argument("--step", help="a TaskRun's one step, byte-exact (default: every step)")
 

@@ -14,7 +14,12 @@ from osiris.plugin.cluster import LOOKUP_SERVICE, Cluster
 from osiris.plugin.lookup import LookupClient
 from osiris.plugin.merge import Filters, Row, from_archive, merge, merge_buildconfigs
 from osiris.plugin.progress import Progress
-from osiris.plugin.resources import BUILD, BUILDCONFIG_ALIASES, RunResource, by_alias
+from osiris.plugin.resources import (
+    BUILD,
+    RunResource,
+    by_alias,
+    by_group_alias,
+)
 from osiris.plugin.tekton import no_step_message
 
 
@@ -82,35 +87,43 @@ class Session:
         self.stdout.flush()
 
 
-def split_target(target: str) -> tuple[RunResource | None, str]:
-    """``build/NAME``, ``taskrun/NAME``, ``pr/NAME``, … or a bare ``NAME`` (a build) →
-    (the kind's entry, NAME); ``bc/NAME`` → (None, NAME)."""
+@dataclass(frozen=True)
+class Target:
+    """What TYPE/NAME names: a run of ``resource``, or (``latest``) the newest run of
+    the group NAME (``bc/web``: a BuildConfig's, ``task/lint``, ``pipeline/ci``)."""
+
+    resource: RunResource
+    name: str
+    latest: bool = False
+
+
+def split_target(target: str) -> Target:
+    """``build/NAME``, ``taskrun/NAME``, ``pr/NAME``, … or a bare ``NAME`` (a build);
+    ``bc/NAME``, ``task/NAME``, ``pipeline/NAME`` for the group's latest run."""
     kind, _, name = target.rpartition("/")
     if not name:
         raise PermanentError(f"no name in {target!r}: use TYPE/NAME, build/web-3")
     if not kind:
-        return BUILD, name
-    if kind in BUILDCONFIG_ALIASES:
-        return None, name
-    resource = by_alias(kind)
-    if resource is None:
-        raise PermanentError(
-            f"cannot read logs of {kind!r}: use build/NAME, bc/NAME, taskrun/NAME or "
-            "pipelinerun/NAME"
-        )
-    return resource, name
+        return Target(BUILD, name)
+    if (resource := by_alias(kind)) is not None:
+        return Target(resource, name)
+    if (resource := by_group_alias(kind)) is not None:
+        return Target(resource, name, latest=True)
+    raise PermanentError(
+        f"cannot read logs of {kind!r}: use build/NAME, bc/NAME, taskrun/NAME, task/NAME, "
+        "pipelinerun/NAME or pipeline/NAME"
+    )
 
 
 # ------------------------------------------------------------------------------- logs
 
 
 def logs(session: Session, target: str, tail: int | None, step: str | None = None) -> None:
-    resource, name = split_target(target)
-    namespace = session.namespace
+    wanted = split_target(target)
+    resource, name, namespace = wanted.resource, wanted.name, session.namespace
     uid = None
-    if resource is None:
-        resource = BUILD
-        name, uid = _latest_of(session, namespace, name)
+    if wanted.latest:
+        name, uid = _latest_of(session, resource, namespace, name)
     if step is not None and not resource.has_steps:
         raise PermanentError(f"--step is for taskrun/NAME, not {resource.word}/{name}")
     chunks = _log_chunks(session, resource, namespace, name, uid, tail, step)
@@ -187,23 +200,30 @@ def _run_path(resource: RunResource, namespace: str, name: str) -> str:
     return f"/namespaces/{quote(namespace)}/{resource.resource}/{quote(name)}"
 
 
-def _latest_of(session: Session, namespace: str, buildconfig: str) -> tuple[str, str | None]:
-    """The newest build of a BuildConfig, in the cluster or the archive: (name, uid)."""
+def _latest_of(
+    session: Session, resource: RunResource, namespace: str, group: str
+) -> tuple[str, str | None]:
+    """The newest run of a group (a BuildConfig, Task or Pipeline), in the cluster or the
+    archive: (name, the uid where only the archive has it)."""
     candidates = [
         row
-        for row in map(BUILD.from_cluster, session.cluster.builds(namespace))
-        if row.group == buildconfig
+        for row in map(
+            resource.from_cluster,
+            session.cluster.objects(resource.api, resource.resource, namespace),
+        )
+        if row.group == group
     ]
     try:
         latest = session.lookup.get_json(
-            f"/namespaces/{quote(namespace)}/buildconfigs/{quote(buildconfig)}/latest"
+            f"/namespaces/{quote(namespace)}/{resource.group_resource}/{quote(group)}/latest"
         )
-        candidates.append(from_archive(latest, BUILD.kind, BUILD.group_field))
+        candidates.append(from_archive(latest, resource.kind, resource.group_field))
     except NotFoundError:
         pass
     if not candidates:
+        word = resource.group_kind.lower()
         raise NotFoundError(
-            f'buildconfig "{buildconfig}" has no builds in namespace "{namespace}": neither '
+            f'{word} "{group}" has no {resource.resource} in namespace "{namespace}": neither '
             "the cluster nor the osiris archive has one"
         )
     newest = merge(candidates, [], limit=1)[0]
@@ -343,9 +363,10 @@ def get_buildconfigs(session: Session, *, all_namespaces: bool, out: str) -> Non
 
 
 def describe_run(session: Session, target: str) -> None:
-    resource, name = split_target(target)
-    if resource is None:
+    wanted = split_target(target)
+    if wanted.latest:
         raise PermanentError("describe takes build/NAME, taskrun/NAME or pipelinerun/NAME")
+    resource, name = wanted.resource, wanted.name
     namespace = session.namespace
     try:
         document = session.lookup.get_json(_run_path(resource, namespace, name))

@@ -7,10 +7,11 @@ from osiris.plugin.resources import ALL_PHASES, GROUP_FLAGS, RESOURCES
 
 COMMANDS = "logs get describe completion"
 GET_RESOURCES = " ".join([*(r.resource for r in RESOURCES), "buildconfigs"])
-# TYPE/ of logs' and describe's TYPE/NAME: each kind's usual and short names.
+# TYPE/ of logs' and describe's TYPE/NAME: each kind's usual and short names, and the
+# shortest name of its group (bc/, task/, pipeline/: the group's latest run).
 TARGETS = " ".join(
     [f"{a}/" for r in RESOURCES for a in (r.aliases[0], *(a for a in r.aliases if len(a) <= 3))]
-    + ["bc/"]
+    + [f"{min(r.group_aliases, key=len)}/" for r in RESOURCES]
 )
 PHASES = " ".join(ALL_PHASES)
 FLAGS = " ".join(

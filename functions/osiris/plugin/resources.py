@@ -44,6 +44,8 @@ class RunResource:
     group_field: str  # the run summary's group field: "buildConfig", "task", "pipeline"
     group_flag: str  # the command line's: "buildconfig", "task", "pipeline"
     group_kind: str  # "BuildConfig", "Task", "Pipeline"
+    group_aliases: tuple[str, ...]  # TYPE of logs' TYPE/NAME naming a group: its latest run
+    group_resource: str  # the lookup's groups: "buildconfigs", "tasks", "pipelines"
     phases: tuple[str, ...]  # --phase, the cluster's phases included
     finished: tuple[str, ...]  # the phases the archive holds
     has_steps: bool  # --step applies
@@ -130,6 +132,8 @@ BUILD = RunResource(
     group_field="buildConfig",
     group_flag="buildconfig",
     group_kind="BuildConfig",
+    group_aliases=("bc", "buildconfig", "buildconfigs", "buildconfig.build.openshift.io"),
+    group_resource="buildconfigs",
     phases=BUILD_PHASES,
     finished=BUILD_FINISHED,
     has_steps=False,
@@ -222,6 +226,8 @@ TASKRUN_RESOURCE = RunResource(
     group_field="task",
     group_flag="task",
     group_kind="Task",
+    group_aliases=("task", "tasks", "task.tekton.dev"),
+    group_resource="tasks",
     phases=TEKTON_PHASES,
     finished=tekton_kind.PHASES,
     has_steps=True,
@@ -241,6 +247,8 @@ PIPELINERUN_RESOURCE = RunResource(
     group_field="pipeline",
     group_flag="pipeline",
     group_kind="Pipeline",
+    group_aliases=("pipeline", "pipelines", "pipeline.tekton.dev"),
+    group_resource="pipelines",
     phases=TEKTON_PHASES,
     finished=tekton_kind.PHASES,
     has_steps=False,
@@ -253,14 +261,20 @@ PIPELINERUN_RESOURCE = RunResource(
 )
 
 RESOURCES: tuple[RunResource, ...] = (BUILD, TASKRUN_RESOURCE, PIPELINERUN_RESOURCE)
-BUILDCONFIG_ALIASES = ("bc", "buildconfig", "buildconfigs", "buildconfig.build.openshift.io")
+BUILDCONFIG_ALIASES = BUILD.group_aliases
 _BY_ALIAS = {alias: resource for resource in RESOURCES for alias in resource.aliases}
+_BY_GROUP_ALIAS = {alias: resource for resource in RESOURCES for alias in resource.group_aliases}
 ALL_PHASES = tuple(dict.fromkeys(p for resource in RESOURCES for p in resource.phases))
 GROUP_FLAGS = tuple(resource.group_flag for resource in RESOURCES)
 
 
 def by_alias(alias: str) -> RunResource | None:
     return _BY_ALIAS.get(alias)
+
+
+def by_group_alias(alias: str) -> RunResource | None:
+    """The kind whose group ``alias`` names: ``bc`` → Build, ``task`` → TaskRun."""
+    return _BY_GROUP_ALIAS.get(alias)
 
 
 def get_arguments() -> tuple[str, ...]:

@@ -167,6 +167,8 @@ def test_every_step_together_is_prefixed_as_tkn_prints_it(
     assert answer.status_code == 200 and answer.data == expected
     tail = client.get(f"{API}/shop/taskruns/{name(taskrun)}/log?tail=5")
     assert tail.data == b"".join(expected.splitlines(keepends=True)[-5:])
+    # Numbered from the steps' line counts in the document: no earlier step is read.
+    assert tail.headers["Osiris-First-Line"] == str(len(expected.splitlines()) - 4)
 
 
 def test_a_pipelineruns_log_is_every_taskrun_step_in_pipeline_order(
@@ -182,9 +184,12 @@ def test_a_pipelineruns_log_is_every_taskrun_step_in_pipeline_order(
     answer = client.get(f"{API}/shop/pipelineruns/{name(run.run)}/log")
     assert answer.status_code == 200 and answer.data == expected
     assert "Content-Length" not in answer.headers  # streamed, section by section
+    lines = expected.splitlines(keepends=True)
+    assert len(lines) < 10_000
     for count in (1, 7, 10_000):
         tail = client.get(f"{API}/shop/pipelineruns/{name(run.run)}/log?tail={count}")
-        assert tail.data == b"".join(expected.splitlines(keepends=True)[-count:])
+        assert tail.data == b"".join(lines[-count:])
+        assert tail.headers["Osiris-First-Line"] == str(max(len(lines) - count, 0) + 1)
 
 
 def test_a_step_without_a_pod_says_why_and_the_others_are_served(

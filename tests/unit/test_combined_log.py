@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osiris.lookup.combined import prefixed, task_step_prefix
+from osiris.lookup.combined import Section, prefixed, tail_first_line, task_step_prefix
 
 
 def reference(text: bytes, prefix: bytes) -> bytes:
@@ -43,3 +43,31 @@ def test_a_long_line_is_never_held_whole() -> None:
     pieces = list(prefixed((b"x" * 1024 for _ in range(1000)), b"[s] "))
     assert max(len(piece) for piece in pieces) <= 1024 + 4
     assert sum(len(piece) for piece in pieces) == 1024 * 1000 + 4 + 1
+
+
+def line_count(text: bytes) -> int:
+    """As the archive counts a log's lines: a last line without a newline counts too."""
+    return text.count(b"\n") + int(bool(text) and not text.endswith(b"\n"))
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([b"a", b"\n", b"\r"]), max_size=40).map(b"".join), max_size=5
+    ),
+    st.integers(1, 200),
+)
+def test_a_tails_first_line_is_counted_from_the_sections_line_counts(
+    texts: list[bytes], count: int
+) -> None:
+    sections = [Section(b"[s] ", f"k{i}", line_count(t)) for i, t in enumerate(texts)]
+    combined = b"".join(reference(text, b"[s] ") for text in texts)
+    whole = [line + b"\n" for line in combined.split(b"\n")[:-1]]  # "\r" ends no line
+    tail = b"".join(whole[-count:])
+    first = tail_first_line(sections, tail)
+    assert first == max(len(whole) - count, 0) + 1
+    assert b"".join(whole[first - 1 :]) == tail
+
+
+def test_a_tails_first_line_is_unknown_where_a_section_was_not_counted() -> None:
+    sections = [Section(b"[a] ", "a", 3), Section(b"[b] ", "b", None)]
+    assert tail_first_line(sections, b"[b] x\n") is None

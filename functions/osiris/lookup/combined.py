@@ -22,6 +22,7 @@ class Section:
 
     prefix: bytes
     key: str
+    lines: int | None = None  # its lines, a last one without a newline too (the document's)
 
 
 def step_prefix(step: str) -> bytes:
@@ -75,3 +76,17 @@ def combined_tail(
         wanted -= piece.count(b"\n")
         budget -= len(piece)
     return b"".join(reversed(pieces))
+
+
+def tail_first_line(sections: list[Section], tail: bytes) -> int | None:
+    """The number (1-based) of ``tail``'s first line in the whole combined text, or None
+    where a section's line count is unknown.
+
+    A tail is the end of the combined text, and each section contributes exactly its
+    line count there (:func:`prefixed` ends its last line), so the count of the lines
+    before the tail follows from the documents alone: no earlier section is read.
+    """
+    counts = [section.lines for section in sections]
+    if any(count is None for count in counts):
+        return None
+    return sum(count for count in counts if count is not None) - tail.count(b"\n") + 1

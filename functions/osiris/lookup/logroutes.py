@@ -89,9 +89,11 @@ class LogRoutes:
         tail = params.tail(query)
         open_log = reader.store.open
         if tail is not None:
-            response = Response(
-                combined.combined_tail(sections, open_log, tail), content_type=LOG_CONTENT_TYPE
-            )
+            text = combined.combined_tail(sections, open_log, tail)
+            response = Response(text, content_type=LOG_CONTENT_TYPE)
+            first_line = combined.tail_first_line(sections, text)
+            if first_line is not None:
+                response.headers[FIRST_LINE_HEADER] = str(first_line)
         else:
             response = Response(
                 combined.combined_chunks(sections, open_log), content_type=LOG_CONTENT_TYPE
@@ -164,13 +166,15 @@ def _step_sections(
 ) -> list[Section]:
     """A TaskRun's archived step logs in step order; ``task`` set: prefixed with it too."""
     sections = []
-    for step, _ in reader.kind.log_sections(document):
+    for step, log in reader.kind.log_sections(document):
         if step is None or _object_name(step) not in found.objects:
             continue  # not archived: the document says why
         prefix = (
             combined.step_prefix(step) if task is None else combined.task_step_prefix(task, step)
         )
-        sections.append(Section(prefix, reader.layout.log_key(found.ref, step)))
+        lines = log.get("lines") if isinstance(log, dict) else None
+        counted = lines if isinstance(lines, int) and not isinstance(lines, bool) else None
+        sections.append(Section(prefix, reader.layout.log_key(found.ref, step), counted))
     return sections
 
 

@@ -48,8 +48,8 @@ export class LogViewer {
   }
 
   // The tail, numbered from the Osiris-First-Line header; then what the page offers. A
-  // combined log's tail comes without the header: its lines are numbered once the whole
-  // log is loaded (fewer lines than asked for are the whole log).
+  // tail without the header (a combined log whose documents predate line counts) is
+  // numbered once the whole log is loaded (fewer lines than asked for are the whole log).
   async showTail() {
     if (this.meta.state === "unavailable") {
       // The metadata says why; the log request would only answer the same reason (404).

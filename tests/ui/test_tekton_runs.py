@@ -72,6 +72,7 @@ def test_pipelinerun_page_with_its_taskruns_and_combined_log(
     assert combined[-1].startswith("[test : test] ")
     assert line_text(page, last) == combined[-1]
     assert line_text(page, last - 999) == combined[-1000]
+    tab.screenshot("pipelinerun-tail")
     page.get_by_role("button", name="Load the whole log").click()
     expect(page.locator("#log-note")).to_have_text(f"The whole log: {last:,} lines.")
     assert line_text(page, last) == combined[-1]

@@ -71,8 +71,13 @@ def test_pipelinerun_page_with_its_taskruns_and_combined_log(
     expect(rows.last.locator(".log-text")).to_have_text(combined[-1])
     assert combined[-1].startswith("[test : test] ")
     assert line_text(page, last) == combined[-1]
+    view = page.locator("#log-view")
+    view.evaluate("node => { node.scrollTop = 0; }")
+    assert in_log_view(page, last - 999)  # the tail's first line, by its number
     assert line_text(page, last - 999) == combined[-1000]
-    tab.screenshot("pipelinerun-tail")
+    tab.screenshot("pipelinerun-tail", full_page=True)
+    view.evaluate("node => { node.scrollTop = node.scrollHeight; }")
+    assert in_log_view(page, last)
     page.get_by_role("button", name="Load the whole log").click()
     expect(page.locator("#log-note")).to_have_text(f"The whole log: {last:,} lines.")
     assert line_text(page, last) == combined[-1]

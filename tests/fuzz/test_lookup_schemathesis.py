@@ -42,7 +42,7 @@ from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.auth import AccessPolicy, User
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, make_log, store_build
-from tests.lookup.test_property import CHECKS, CONFIG, _serve
+from tests.lookup.schemathesis_app import CHECKS, CONFIG, serve_seeded_lookup
 
 SPEC_PATH = Path(problems.__file__).parent / "openapi.json"
 SERVICE_ACCOUNT = "system:serviceaccount:osiris:lookup"
@@ -55,7 +55,7 @@ SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 
 # ------------------------------------------------------------------ stateful, AUTH=none
 
-STATEFUL_SCHEMA, STATEFUL_APP = _serve()
+STATEFUL_SCHEMA, STATEFUL_APP = serve_seeded_lookup()
 
 
 def test_schemathesis_infers_links_between_the_operations() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import threading
@@ -12,26 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import urllib3
 
-from osiris.core.keys import BuildRef, KeyLayout
+from osiris.core.keys import BuildRef
 from osiris.dev.processes import FunctionProcess
 from osiris.simulator.buildlogs import iter_log, sha256
 from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.faults import LogFault
 from osiris.simulator.source import EventSender, encode, make_event
-from tests.integration.conftest import CLUSTER, PREFIX
+from tests.integration.conftest import CLUSTER
+from tests.integration.stored import LAYOUT, stored_log
 from tests.support.s3 import S3Bucket
 
-LAYOUT = KeyLayout(PREFIX, CLUSTER)
 http = urllib3.PoolManager(retries=False)
-
-
-def stored_log(bucket: S3Bucket, build: dict) -> bytes:
-    meta = build["metadata"]
-    ref = BuildRef(meta["namespace"], meta["name"], meta["uid"])
-    body = bucket.target.client().get_object(Bucket=bucket.name, Key=LAYOUT.log_key(ref))
-    assert body["ContentEncoding"] == "gzip"
-    assert body["ContentType"] == "text/plain; charset=utf-8"
-    return gzip.decompress(body["Body"].read())
 
 
 def metadata(bucket: S3Bucket, build: dict) -> dict:

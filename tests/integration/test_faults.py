@@ -24,7 +24,7 @@ from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.faults import LogFault
 from osiris.simulator.source import encode, make_event
 from tests.integration.conftest import CLUSTER, PREFIX
-from tests.integration.test_archive_http import stored_log
+from tests.integration.stored import stored_log
 from tests.support.ceph import CephCluster
 from tests.support.s3 import CEPH_TARGETS, S3Bucket
 

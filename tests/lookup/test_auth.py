@@ -7,10 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes import config as kube_config
-from kubernetes.client import Configuration
 
-from osiris.adapters.kube import KubeApi
 from osiris.adapters.localdisk import LocalStore
 from osiris.core.keys import KeyLayout
 from osiris.errors import AuthenticationError, ClusterUnavailableError
@@ -18,29 +15,12 @@ from osiris.lookup.auth import CachedAccessReviewer, User, bearer_token
 from osiris.lookup.kubeaccess import KubeAccessReviewer
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.auth import AccessPolicy
-from osiris.simulator.auth import User as SimUser
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
+from tests.lookup.openshift_auth import TOKENS, bearer, connector, policy
 
-SERVICE_ACCOUNT = "system:serviceaccount:osiris:lookup"
-TOKENS = {
-    "sa-token": SimUser(SERVICE_ACCOUNT),
-    "alice-token": SimUser("alice", uid="a-1", groups=("devs",)),
-    "bob-token": SimUser("bob"),
-}
 SHA = "9c1185a5c5e9fc54612808977ee8f548b2258d31"
-
-
-def policy() -> AccessPolicy:
-    return (
-        AccessPolicy()
-        .allow(
-            SERVICE_ACCOUNT, resources=["tokenreviews", "subjectaccessreviews"], verbs=["create"]
-        )
-        .allow("alice", namespaces=["shop"], resources=["builds/log"], verbs=["get"])
-        .allow("group:devs", namespaces=["web"], resources=["builds/log"], verbs=["get"])
-    )
 
 
 class Clock:
@@ -49,22 +29,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def connector(api: SimulatedApiServer, directory: Path) -> Callable[[], KubeApi]:
-    """The lookup service account's connection, from a kubeconfig (server, CA, token).
-
-    The kubeconfig is loaded by path: the kubernetes client reads ``KUBECONFIG`` once,
-    when it is first imported, so a per-test environment variable would be ignored.
-    """
-    path = api.write_kubeconfig(directory / "kubeconfig", token="sa-token")
-
-    def connect() -> KubeApi:
-        configuration = Configuration()
-        kube_config.load_kube_config(config_file=str(path), client_configuration=configuration)
-        return KubeApi(configuration, read_timeout=10.0)
-
-    return connect
 
 
 @pytest.fixture
@@ -92,10 +56,6 @@ def secured(
         KubeAccessReviewer(connector(server, tmp_path)), 10.0, clock=clock
     )
     return make_client(reviewer), clock
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_allowed_user_reads_builds_and_logs(secured: tuple[ValidatingClient, Clock]) -> None:

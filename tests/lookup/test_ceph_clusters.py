@@ -21,7 +21,7 @@ from osiris.simulator.buildlogs import read_all
 from osiris.simulator.clock import ManualClock
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.contract import OpenApiContract
-from tests.lookup.test_ceph_end_to_end import Http
+from tests.lookup.served_http import Http
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 from tests.support.s3 import S3Bucket

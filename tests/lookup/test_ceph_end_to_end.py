@@ -5,12 +5,6 @@ answer is checked against /openapi.json."""
 from __future__ import annotations
 
 import gzip
-import threading
-from collections.abc import Iterator
-
-import pytest
-import requests
-from werkzeug.serving import make_server
 
 from osiris.adapters.factory import build_store
 from osiris.archive.service import Archiver, Decision, StreamSettings
@@ -20,51 +14,9 @@ from osiris.entrypoints.lookup import build_app
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.clock import ManualClock
 from osiris.simulator.cluster import SimulatedCluster
-from tests.lookup.contract import OpenApiContract
+from tests.lookup.served_http import Http
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
-from tests.support.s3 import S3Bucket
-
-
-class Http:
-    def __init__(self, base: str, contract: OpenApiContract) -> None:
-        self.base = base
-        self.contract = contract
-        self.session = requests.Session()
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
-        response = self.session.get(self.base + path, headers=headers or {}, stream=True)
-        # The body exactly as sent (no transparent gzip decoding), then checked.
-        body = response.raw.read(decode_content=False)
-        response._content = body
-        self.contract.check(
-            "GET",
-            path.split("?", maxsplit=1)[0],
-            response.status_code,
-            response.headers.get("Content-Type"),
-            body,
-        )
-        return response
-
-
-@pytest.fixture
-def environment(s3_bucket: S3Bucket) -> dict[str, str]:
-    return {**s3_bucket.environ(), "OSIRIS_CLUSTER": "e2e", "OSIRIS_AUTH": "none"}
-
-
-@pytest.fixture
-def served(environment: dict[str, str]) -> Iterator[Http]:
-    app = build_app(environment)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_port}"
-        spec = requests.get(base + "/openapi.json", timeout=10).json()
-        yield Http(base, OpenApiContract(spec))
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def test_lookup_serves_what_the_archiver_wrote(environment: dict[str, str], served: Http) -> None:

@@ -21,7 +21,7 @@ from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, make_log, store_build
 from tests.lookup.conftest import ValidatingClient
-from tests.lookup.test_auth import TOKENS, bearer, connector, policy
+from tests.lookup.openshift_auth import TOKENS, bearer, connector, policy
 
 SHA = "5d41402abc4b2a76b9719d911017c592ae2b1e3f"
 EAST = KeyLayout("osiris", "east")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +15,7 @@ from osiris.core.pagetoken import decode_token, encode_token
 from osiris.core.rfc3339 import format_epoch, parse_timestamp
 from osiris.errors import InvalidNameError
 from osiris.lookup.logstream import Tail, accepts_gzip, last_lines, tail
+from tests.lookup.tails import BytesReader
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -149,19 +148,6 @@ def test_rfc3339_rejects(text: str) -> None:
 )
 def test_accept_encoding(header: str | None, expected: bool) -> None:
     assert accepts_gzip(header) is expected
-
-
-class BytesReader:
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-        self.closed = False
-
-    def iter_chunks(self, chunk_size: int = 65536) -> Iterator[bytes]:
-        while chunk := self._data.read(7):  # tiny chunks: lines span chunk borders
-            yield chunk
-
-    def close(self) -> None:
-        self.closed = True
 
 
 def test_tail_keeps_a_bounded_window() -> None:

@@ -40,8 +40,8 @@ from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
 from tests.lookup.contract import OpenApiContract
-from tests.lookup.test_auth import TOKENS, policy
-from tests.lookup.test_ceph_end_to_end import Http
+from tests.lookup.openshift_auth import TOKENS, policy
+from tests.lookup.served_http import Http
 
 BUILDS = "/api/v1/namespaces/shop/builds"
 PROXY_SCOPES = ("user:info", "user:check-access")

@@ -17,7 +17,7 @@ from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
-from tests.lookup.test_auth import TOKENS, bearer, connector, policy
+from tests.lookup.openshift_auth import TOKENS, bearer, connector, policy
 from tests.support.s3 import S3Bucket
 
 SECRET_LINE = b"password=hunter2 panic: leaked"

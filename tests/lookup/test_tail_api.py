@@ -17,7 +17,7 @@ from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import SimulatedCluster
 from tests.lookup.archive_data import BASE_TIME, StoredBuild, store_build
 from tests.lookup.conftest import ValidatingClient
-from tests.lookup.test_tailindex import expected
+from tests.lookup.tails import expected
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 from tests.support.tekton_archive import TektonFactory

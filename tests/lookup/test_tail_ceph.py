@@ -9,15 +9,15 @@ from osiris.config import load_lookup_config
 from osiris.core.keys import KeyLayout
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.cluster import SimulatedCluster
-from tests.lookup.test_ceph_end_to_end import Http, environment, served  # noqa: F401
-from tests.lookup.test_tailindex import expected
+from tests.lookup.served_http import Http
+from tests.lookup.tails import expected
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
 
 BUDGET = 8 * 1024 * 1024
 
 
-def test_tails_over_ceph(environment: dict[str, str], served: Http) -> None:  # noqa: F811
+def test_tails_over_ceph(environment: dict[str, str], served: Http) -> None:
     config = load_lookup_config(environment)
     store = build_store(config.storage)
     layout = KeyLayout(config.storage.prefix, config.cluster)

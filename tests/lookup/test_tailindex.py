@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ from osiris.archive.gzipstream import StreamDigest, gzip_stream
 from osiris.core.restarts import RestartRecorder, encode_points
 from osiris.lookup.logstream import Tail, tail
 from osiris.lookup.tailindex import TailIndex, indexed_tail, tail_index
-from tests.lookup.test_core import BytesReader
+from tests.lookup.tails import BytesReader, expected
 
 INFO = ObjectInfo("log.gz", 0, "etag", datetime(2026, 1, 1, tzinfo=UTC))
 
@@ -58,19 +57,6 @@ class Stored:
     def open_range(self, start: int, end: int) -> RangeReader:
         self.ranges.append((start, end))
         return RangeReader(self.data[start : end + 1])
-
-
-def expected(text: bytes, count: int, budget: int) -> Tail:
-    """The reference: the most of the last ``count`` lines that fit in ``budget``, or the
-    last ``budget`` bytes of the last line when it alone does not fit."""
-    lines = re.findall(rb"[^\n]*\n|[^\n]+$", text)
-    taken = size = 0
-    while taken < min(count, len(lines)) and size + len(lines[-taken - 1]) <= budget:
-        size += len(lines[-taken - 1])
-        taken += 1
-    if taken == 0 and lines:
-        return Tail(lines[-1][-budget:], len(lines))
-    return Tail(b"".join(lines[len(lines) - taken :]), len(lines) - taken + 1)
 
 
 line = st.one_of(

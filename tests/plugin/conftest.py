@@ -23,8 +23,8 @@ from osiris.entrypoints.lookup import build_app
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.auth import AccessPolicy
 from osiris.simulator.auth import User as SimUser
-from tests.lookup.test_auth import TOKENS
-from tests.lookup.test_auth import policy as lookup_policy
+from tests.lookup.openshift_auth import TOKENS
+from tests.lookup.openshift_auth import policy as lookup_policy
 from tests.maintenance.archived import NAMESPACE, BuildFactory
 from tests.plugin.kubectl import debian_kubectl
 

@@ -14,7 +14,7 @@ import pytest
 from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.faults import LogFault
 from tests.support.s3 import S3Bucket
-from tests.sweep.test_sweep_http import open_uploads
+from tests.sweep.uploads import open_uploads
 
 BUILDS = 1000
 EXIT_TIMEOUT = 300  # seconds; a run takes about 20

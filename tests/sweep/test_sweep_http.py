@@ -21,6 +21,7 @@ from osiris.simulator.cluster import SimulatedCluster
 from osiris.simulator.source import encode, make_event
 from tests.support.s3 import S3Bucket
 from tests.sweep.conftest import CLUSTER, PREFIX, http, ping
+from tests.sweep.uploads import open_uploads
 
 LAYOUT = KeyLayout(PREFIX, CLUSTER)
 
@@ -33,11 +34,6 @@ def ref_of(build: dict) -> BuildRef:
 def stored_log(bucket: S3Bucket, build: dict) -> bytes:
     body = bucket.target.client().get_object(Bucket=bucket.name, Key=LAYOUT.log_key(ref_of(build)))
     return gzip.decompress(body["Body"].read())
-
-
-def open_uploads(bucket: S3Bucket) -> list[object]:
-    client = bucket.target.client()
-    return list(client.list_multipart_uploads(Bucket=bucket.name).get("Uploads", []))
 
 
 def test_builds_never_announced_are_archived_by_the_sweep(

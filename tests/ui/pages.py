@@ -1,17 +1,19 @@
 """What the UI tests share: the API read as JSON, a page's list rows and log lines,
-whether a log line is inside the log's visible box, the path of a build's page."""
+whether a log line is inside the log's visible box, the path of a build's page, and
+signing in at the token prompt (with the answers such tests provoke on purpose)."""
 
 from __future__ import annotations
 
 import json
 import urllib.request
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.ui.archives import Catalogue
 
 ESC = "\x1b"
+REFUSED = frozenset({401, 403})  # answers the token-prompt tests provoke on purpose
 
 
 def api(base: str, path: str) -> dict:  # type: ignore[type-arg]
@@ -53,3 +55,10 @@ def in_log_view(page: Page, number: int, timeout: float = 5000) -> bool:
 
 def build_url(catalogue: Catalogue, index: int = -1) -> str:
     return f"/namespaces/shop/builds/{catalogue.api[index].ref.name}"
+
+
+def sign_in(page: Page, token: str) -> None:
+    field = page.get_by_label("Token", exact=True)
+    expect(field).to_have_attribute("type", "password")
+    field.fill(token)
+    page.get_by_role("button", name="Sign in").click()

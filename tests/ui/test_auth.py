@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from osiris.adapters.localdisk import LocalStore
 from osiris.core.keys import KeyLayout
@@ -18,11 +18,10 @@ from osiris.lookup.auth import CachedAccessReviewer
 from osiris.lookup.kubeaccess import KubeAccessReviewer
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
-from tests.lookup.test_auth import TOKENS, connector, policy
+from tests.lookup.openshift_auth import TOKENS, connector, policy
 from tests.ui.archives import Catalogue
 from tests.ui.conftest import Tab, TabFactory, serve
-
-REFUSED = frozenset({401, 403})  # answers these tests provoke on purpose
+from tests.ui.pages import REFUSED, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +43,6 @@ def secured_url(
     )
     with serve(create_app(lambda: store, layout, reviewer)) as base:
         yield base
-
-
-def sign_in(page: Page, token: str) -> None:
-    field = page.get_by_label("Token", exact=True)
-    expect(field).to_have_attribute("type", "password")
-    field.fill(token)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def assert_token_kept_private(tab: Tab, token: str) -> None:

@@ -16,11 +16,11 @@ from osiris.core.keys import KeyLayout
 from osiris.entrypoints.lookup import build_app
 from osiris.simulator.apiserver import SimulatedApiServer
 from osiris.simulator.cluster import SimulatedCluster
-from tests.lookup.test_auth import TOKENS, policy
+from tests.lookup.openshift_auth import TOKENS, policy
 from tests.support.s3 import S3Bucket
 from tests.ui.archives import UiBuilds, coloured_log
 from tests.ui.conftest import TabFactory, serve
-from tests.ui.test_auth import REFUSED, sign_in
+from tests.ui.pages import REFUSED, sign_in
 
 
 @pytest.fixture

@@ -4,23 +4,17 @@ serves both over real HTTP, and every answer is checked against /openapi.json.""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from werkzeug.serving import make_server
 
 from osiris.adapters.factory import build_store
 from osiris.archive.service import Archiver, Decision, StreamSettings
 from osiris.config import load_lookup_config
 from osiris.core.keys import KeyLayout
-from osiris.entrypoints.lookup import build_app
 from osiris.simulator.buildlogs import read_all
 from osiris.simulator.clock import ManualClock
 from osiris.simulator.cluster import SimulatedCluster
-from tests.lookup.contract import OpenApiContract
 from tests.lookup.served_http import Http
 from tests.support.events import build_event
 from tests.support.inprocess import InProcessBuilds
@@ -31,21 +25,8 @@ HOME, OTHER = "west", "east"
 
 @pytest.fixture
 def environment(s3_bucket: S3Bucket) -> dict[str, str]:
+    """This module's cluster; ``served`` (tests/lookup/conftest.py) serves the app from it."""
     return {**s3_bucket.environ(), "OSIRIS_CLUSTER": HOME, "OSIRIS_AUTH": "none"}
-
-
-@pytest.fixture
-def served(environment: dict[str, str]) -> Iterator[Http]:
-    server = make_server("127.0.0.1", 0, build_app(environment), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_port}"
-        spec = requests.get(base + "/openapi.json", timeout=10).json()
-        yield Http(base, OpenApiContract(spec))
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def archive_one_build(environment: dict[str, str], cluster_name: str, seed: int) -> bytes:

@@ -118,9 +118,6 @@ class Cluster:
         except NotFoundError:
             return None
 
-    def builds(self, namespace: str | None) -> list[dict[str, Any]]:
-        return self.objects(BUILDS, "builds", namespace)
-
     def buildconfigs(self, namespace: str | None) -> list[dict[str, Any]]:
         return self.objects(BUILDS, "buildconfigs", namespace)
 

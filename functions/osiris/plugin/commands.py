@@ -14,12 +14,7 @@ from osiris.plugin.cluster import LOOKUP_SERVICE, Cluster
 from osiris.plugin.lookup import LookupClient
 from osiris.plugin.merge import Filters, Row, from_archive, merge, merge_buildconfigs
 from osiris.plugin.progress import Progress
-from osiris.plugin.resources import (
-    BUILD,
-    RunResource,
-    by_alias,
-    by_group_alias,
-)
+from osiris.plugin.resources import BUILD, RunResource, by_alias, by_group_alias
 from osiris.plugin.tekton import no_step_message
 
 

@@ -86,7 +86,9 @@ def tail_first_line(sections: list[Section], tail: bytes) -> int | None:
     line count there (:func:`prefixed` ends its last line), so the count of the lines
     before the tail follows from the documents alone: no earlier section is read.
     """
-    counts = [section.lines for section in sections]
-    if any(count is None for count in counts):
-        return None
-    return sum(count for count in counts if count is not None) - tail.count(b"\n") + 1
+    total = 0
+    for section in sections:
+        if section.lines is None:
+            return None
+        total += section.lines
+    return total - tail.count(b"\n") + 1

@@ -19,7 +19,7 @@ from osiris.adapters.store import ObjectInfo, ObjectReader
 from osiris.core.keys import LOG_OBJECT, STEP_LOG_SUFFIX, STEP_LOGS, BuildRef
 from osiris.core.metadata import LOG_CONTENT_TYPE
 from osiris.errors import NotFoundError
-from osiris.kinds import BUILD, PIPELINERUN, TASKRUN, Kind
+from osiris.kinds import BUILD, PIPELINERUN, TASKRUN, Kind, fields
 from osiris.lookup import combined, logstream, params, tailindex
 from osiris.lookup.combined import Section
 from osiris.lookup.conditional import entity_tag, not_modified
@@ -172,9 +172,8 @@ def _step_sections(
         prefix = (
             combined.step_prefix(step) if task is None else combined.task_step_prefix(task, step)
         )
-        lines = log.get("lines") if isinstance(log, dict) else None
-        counted = lines if isinstance(lines, int) and not isinstance(lines, bool) else None
-        sections.append(Section(prefix, reader.layout.log_key(found.ref, step), counted))
+        lines = fields.integer(log.get("lines")) if isinstance(log, dict) else None
+        sections.append(Section(prefix, reader.layout.log_key(found.ref, step), lines))
     return sections
 
 

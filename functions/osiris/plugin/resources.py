@@ -17,7 +17,7 @@ from typing import Any
 
 from osiris.core.rfc3339 import format_epoch
 from osiris.errors import OsirisError
-from osiris.kinds import fields
+from osiris.kinds import KINDS, fields
 from osiris.kinds import tekton as tekton_kind
 from osiris.kinds.pipelinerun import PIPELINERUN
 from osiris.kinds.taskrun import TASKRUN
@@ -25,6 +25,7 @@ from osiris.plugin import describe, output, tekton
 from osiris.plugin.cluster import BUILDS, Cluster
 from osiris.plugin.merge import Row, time_of
 
+VIEWS = {kind.view.kind: kind.view for kind in KINDS}  # each kind's lookup paths, by kind
 BUILDCONFIG_LABEL = "openshift.io/build-config.name"
 NUMBER_ANNOTATION = "openshift.io/build.number"
 BUILD_FINISHED = ("Complete", "Failed", "Error", "Cancelled")
@@ -45,7 +46,6 @@ class RunResource:
     group_flag: str  # the command line's: "buildconfig", "task", "pipeline"
     group_kind: str  # "BuildConfig", "Task", "Pipeline"
     group_aliases: tuple[str, ...]  # TYPE of logs' TYPE/NAME naming a group: its latest run
-    group_resource: str  # the lookup's groups: "buildconfigs", "tasks", "pipelines"
     phases: tuple[str, ...]  # --phase, the cluster's phases included
     finished: tuple[str, ...]  # the phases the archive holds
     has_steps: bool  # --step applies
@@ -61,6 +61,11 @@ class RunResource:
         """``-o name``'s resource: ``taskrun.tekton.dev``."""
         group = self.api.removeprefix("/apis/").split("/")[0]
         return f"{self.kind.lower()}.{group}"
+
+    @property
+    def group_resource(self) -> str:
+        """The lookup's path of the groups: "buildconfigs", "tasks", "pipelines"."""
+        return VIEWS[self.kind].group_resource
 
     @property
     def word(self) -> str:
@@ -133,7 +138,6 @@ BUILD = RunResource(
     group_flag="buildconfig",
     group_kind="BuildConfig",
     group_aliases=("bc", "buildconfig", "buildconfigs", "buildconfig.build.openshift.io"),
-    group_resource="buildconfigs",
     phases=BUILD_PHASES,
     finished=BUILD_FINISHED,
     has_steps=False,
@@ -227,7 +231,6 @@ TASKRUN_RESOURCE = RunResource(
     group_flag="task",
     group_kind="Task",
     group_aliases=("task", "tasks", "task.tekton.dev"),
-    group_resource="tasks",
     phases=TEKTON_PHASES,
     finished=tekton_kind.PHASES,
     has_steps=True,
@@ -248,7 +251,6 @@ PIPELINERUN_RESOURCE = RunResource(
     group_flag="pipeline",
     group_kind="Pipeline",
     group_aliases=("pipeline", "pipelines", "pipeline.tekton.dev"),
-    group_resource="pipelines",
     phases=TEKTON_PHASES,
     finished=tekton_kind.PHASES,
     has_steps=False,
